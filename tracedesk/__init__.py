@@ -1,0 +1,3 @@
+"""tracedesk: contact tracing and outbreak case management."""
+
+__version__ = "0.1.0"

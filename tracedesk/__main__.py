@@ -1,0 +1,3 @@
+from tracedesk.cli import main
+
+main()

@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from tracedesk.accounts.admin_rights import ReferenceDataAdmin
+from tracedesk.accounts.models import ApiToken, Team, TracerProfile, User
+
+
+class TracerProfileInline(admin.StackedInline):
+    model = TracerProfile
+    can_delete = False
+
+
+@admin.register(User)
+class UserAdmin(ReferenceDataAdmin, BaseUserAdmin):  # type: ignore[misc]
+    list_display = ["username", "role", "team", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "team"]
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("tracedesk", {"fields": ("role", "jurisdictions", "team")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("tracedesk", {"fields": ("role", "team")}),
+    )
+    filter_horizontal = ["jurisdictions"]
+    inlines = [TracerProfileInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        from tracedesk.accounts.access import users_for
+
+        return users_for(request.user)  # type: ignore[arg-type]
+
+
+@admin.register(Team)
+class TeamAdmin(ReferenceDataAdmin):
+    list_display = ["name", "contractor"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReferenceDataAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]

@@ -1,0 +1,54 @@
+"""Roles and the rights each one carries: the one table every permission check reads."""
+
+from __future__ import annotations
+
+import enum
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+
+class Role(models.TextChoices):
+    TRACER = "tracer", "Tracer"
+    SUPERVISOR = "supervisor", "Supervisor"
+    HEALTH_PROTECTION = "health_protection", "Health protection"
+    ANALYST = "analyst", "Analyst"
+    ADMIN = "admin", "Administrator"
+
+
+class Right(enum.StrEnum):
+    VIEW_PERSONAL = "view_personal"  # see identifiable people, cases, contacts in scope
+    WORK_TASKS = "work_tasks"  # hold and work tracing tasks
+    SUPERVISE = "supervise"  # see a team's queue and tracers, assign work
+    MANAGE_OUTBREAKS = "manage_outbreaks"  # settings, clusters, complex cases
+    VIEW_STATISTICS = "view_statistics"  # aggregate figures only
+    MANAGE_USERS = "manage_users"  # users, teams, reference data
+
+
+RIGHTS: dict[str, frozenset[Right]] = {
+    Role.TRACER: frozenset({Right.VIEW_PERSONAL, Right.WORK_TASKS}),
+    Role.SUPERVISOR: frozenset(
+        {Right.VIEW_PERSONAL, Right.WORK_TASKS, Right.SUPERVISE, Right.VIEW_STATISTICS}
+    ),
+    Role.HEALTH_PROTECTION: frozenset(
+        {Right.VIEW_PERSONAL, Right.WORK_TASKS, Right.MANAGE_OUTBREAKS, Right.VIEW_STATISTICS}
+    ),
+    # Analysts see aggregates only: never an identifiable record.
+    Role.ANALYST: frozenset({Right.VIEW_STATISTICS}),
+    # Administrators run the system (users, teams, reference data) and do not
+    # need to read patients' records to do it.
+    Role.ADMIN: frozenset({Right.MANAGE_USERS, Right.VIEW_STATISTICS}),
+}
+
+
+def has_right(user: object, right: Right) -> bool:
+    """Return whether an active, signed-in user's role carries ``right``."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return right in RIGHTS.get(getattr(user, "role", ""), frozenset())
+
+
+def require(user: object, right: Right) -> None:
+    """Raise PermissionDenied (HTTP 403) unless the user's role carries ``right``."""
+    if not has_right(user, right):
+        raise PermissionDenied(f"Your role does not allow this ({right.value}).")

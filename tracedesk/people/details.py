@@ -1,0 +1,115 @@
+"""Person details as they arrive from any source, cleaned into one shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from tracedesk.lib.identifiers import (
+    is_valid_nhs_number,
+    normalise_nhs_number,
+    normalise_uk_phone,
+)
+from tracedesk.lib.postcodes import PostcodeError, normalise_postcode, outward_code
+from tracedesk.people.models import Sex
+
+SEX_WORDS = {
+    "f": Sex.FEMALE,
+    "female": Sex.FEMALE,
+    "m": Sex.MALE,
+    "male": Sex.MALE,
+    "other": Sex.OTHER,
+    "u": Sex.UNKNOWN,
+    "unknown": Sex.UNKNOWN,
+    "": Sex.UNKNOWN,
+}
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """What a source tells us about a person; every field optional but one identifier."""
+
+    first_name: str = ""
+    last_name: str = ""
+    date_of_birth: dt.date | None = None
+    sex: str = Sex.UNKNOWN
+    nhs_number: str = ""
+    phone: str = ""
+    email: str = ""
+    preferred_language: str = "en"
+    address_line1: str = ""
+    address_line2: str = ""
+    town: str = ""
+    postcode: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def outward_code(self) -> str:
+        try:
+            return outward_code(self.postcode) if self.postcode else ""
+        except PostcodeError:
+            return ""
+
+
+def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
+    """Clean one source row into PersonDetails, or raise ValidationError naming the field.
+
+    Fields that are merely unusable (a malformed phone from a case's memory) are
+    dropped with a warning rather than rejecting the person: a contact with a
+    name and an address can still be reached.
+    """
+    warnings: list[str] = []
+    errors: dict[str, str] = {}
+
+    nhs = normalise_nhs_number(row.get("nhs_number", "").strip())
+    if nhs and not is_valid_nhs_number(nhs):
+        errors["nhs_number"] = f"{record}: nhs_number {nhs!r} fails the check digit"
+
+    dob: dt.date | None = None
+    dob_text = row.get("date_of_birth", "").strip()
+    if dob_text:
+        try:
+            dob = dt.date.fromisoformat(dob_text)
+        except ValueError:
+            errors["date_of_birth"] = f"{record}: date_of_birth {dob_text!r} is not YYYY-MM-DD"
+
+    sex_text = row.get("sex", "").strip().lower()
+    if sex_text not in SEX_WORDS:
+        errors["sex"] = f"{record}: sex {row.get('sex')!r} is not female, male, other or unknown"
+
+    phone_text = row.get("phone", "").strip()
+    phone = normalise_uk_phone(phone_text) if phone_text else ""
+    if phone_text and not phone:
+        warnings.append(f"phone {phone_text!r} is not a UK number; dropped")
+
+    postcode_text = row.get("postcode", "").strip()
+    postcode = ""
+    if postcode_text:
+        try:
+            postcode = normalise_postcode(postcode_text)
+        except PostcodeError:
+            postcode = postcode_text.upper()  # partial postcodes still locate the district
+            warnings.append(f"postcode {postcode_text!r} is incomplete")
+
+    if errors:
+        raise ValidationError(errors)
+    details = PersonDetails(
+        first_name=row.get("first_name", "").strip(),
+        last_name=row.get("last_name", "").strip(),
+        date_of_birth=dob,
+        sex=SEX_WORDS[sex_text],
+        nhs_number=nhs,
+        phone=phone,
+        email=row.get("email", "").strip().lower(),
+        preferred_language=(row.get("preferred_language", "").strip().lower() or "en"),
+        address_line1=row.get("address_line1", "").strip(),
+        address_line2=row.get("address_line2", "").strip(),
+        town=row.get("town", "").strip(),
+        postcode=postcode,
+        warnings=tuple(warnings),
+    )
+    if not (details.first_name or details.last_name or details.nhs_number or details.phone):
+        raise ValidationError({"first_name": f"{record}: no name, NHS number or phone"})
+    return details

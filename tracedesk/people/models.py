@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from tracedesk.lib.identifiers import is_valid_nhs_number
+from tracedesk.lib.languages import is_language_code
+from tracedesk.lib.postcodes import PostcodeError, normalise_postcode
+
+
+class Address(models.Model):
+    """A normalised postal address. ``dwelling_key`` identifies one dwelling."""
+
+    line1 = models.CharField(max_length=200, blank=True)
+    line2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, db_index=True)
+    jurisdiction = models.ForeignKey(
+        "geography.Jurisdiction", null=True, blank=True, on_delete=models.PROTECT
+    )
+    dwelling_key = models.CharField(max_length=240, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.line1, self.town, self.postcode) if part)
+
+    def clean(self) -> None:
+        if self.postcode:
+            try:
+                self.postcode = normalise_postcode(self.postcode)
+            except PostcodeError as exc:
+                raise ValidationError({"postcode": str(exc)}) from None
+
+
+class Household(models.Model):
+    """The people living at one dwelling address."""
+
+    address = models.OneToOneField(Address, on_delete=models.PROTECT, related_name="household")
+    jurisdiction = models.ForeignKey("geography.Jurisdiction", on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Household {self.pk}"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Person(models.Model):
+    """One human being. ``jurisdiction`` decides who may see them."""
+
+    nhs_number = models.CharField(max_length=10, blank=True, db_index=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=7, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(max_length=20, blank=True, db_index=True)
+    email = models.EmailField(blank=True)
+    preferred_language = models.CharField(max_length=2, default="en")
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    jurisdiction = models.ForeignKey(
+        "geography.Jurisdiction", on_delete=models.PROTECT, related_name="people"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        indexes = [models.Index(fields=["last_name", "date_of_birth"])]
+
+    def __str__(self) -> str:
+        return f"Person {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or "(name not known)"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.nhs_number and not is_valid_nhs_number(self.nhs_number):
+            errors["nhs_number"] = f"{self.nhs_number!r} is not a valid NHS number."
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            errors["date_of_birth"] = "Date of birth is in the future."
+        if not is_language_code(self.preferred_language):
+            errors["preferred_language"] = (
+                f"{self.preferred_language!r} is not an ISO 639-1 language code."
+            )
+        if not (self.first_name or self.last_name or self.nhs_number or self.phone):
+            errors["first_name"] = "A person needs a name, an NHS number or a phone number."
+        if errors:
+            raise ValidationError(errors)
