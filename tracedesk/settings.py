@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracedesk.home.navigation.navigation",
             ],
         },
     },
@@ -158,12 +159,15 @@ USE_TZ = True
 
 # --- Static files (vendored, served by WhiteNoise; no CDN) ----------------------
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = env_path("TRACEDESK_STATIC_ROOT", DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start otherwise
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True  # `demo` works without a collectstatic step
+# Hashed names let browsers cache static files for ever; `tracedesk demo` and the
+# deployment guide run collectstatic, which writes the manifest this needs.
+WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Domain rules -------------------------------------------------------------
 EPISODE_DAYS = env_int("TRACEDESK_EPISODE_DAYS", 90, minimum=1)

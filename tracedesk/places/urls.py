@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from tracedesk.places import views
+
+urlpatterns = [
+    path("places/<int:setting_id>/", views.setting_detail, name="setting-detail"),
+]

@@ -1,0 +1,42 @@
+"""The navigation each role sees, derived from the rights table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from tracedesk.accounts.roles import Right, Role, has_right
+
+# (right needed, url name, label); the first item a role may use is its home page.
+PAGES: list[tuple[Right, str, str]] = [
+    (Right.WORK_TASKS, "tracer-home", "My tasks"),
+    (Right.SUPERVISE, "supervisor-home", "Team overview"),
+    (Right.MANAGE_OUTBREAKS, "health-protection-home", "Cases and settings"),
+    (Right.VIEW_PERSONAL, "person-list", "People"),
+    (Right.VIEW_PERSONAL, "case-list", "Cases"),
+    (Right.VIEW_STATISTICS, "analyst-home", "Statistics"),
+    (Right.MANAGE_USERS, "admin-home", "Users"),
+]
+
+HOME_OF_ROLE = {
+    Role.TRACER: "tracer-home",
+    Role.SUPERVISOR: "supervisor-home",
+    Role.HEALTH_PROTECTION: "health-protection-home",
+    Role.ANALYST: "analyst-home",
+    Role.ADMIN: "admin-home",
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the pages the signed-in user may open."""
+    if not request.user.is_authenticated:
+        return {"nav": []}
+    here = request.path
+    items = []
+    for right, name, label in PAGES:
+        if has_right(request.user, right):
+            url = reverse(name)
+            items.append({"url": url, "label": label, "current": here == url})
+    return {"nav": items}

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from tracedesk.cases.access import cases_for, contacts_for
+from tracedesk.people.access import person_for, persons_for
+
+PAGE_SIZE = 50
+
+
+@require_safe
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    """Search people in scope by name, NHS number or postcode."""
+    people = persons_for(request.user).order_by("last_name", "first_name", "pk")
+    query = request.GET.get("q", "").strip()
+    if query:
+        people = people.filter(
+            Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(nhs_number=query.replace(" ", ""))
+            | Q(address__postcode__iexact=query)
+        )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/person_list.html", {"page": page, "query": query})
+
+
+@require_safe
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A person, their cases and the cases they were a contact of (in scope only)."""
+    person = person_for(request.user, person_id)
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "cases": cases_for(request.user).filter(person=person),
+            "exposures": contacts_for(request.user).filter(person=person),
+        },
+    )

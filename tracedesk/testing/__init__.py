@@ -1,0 +1,1 @@
+"""Shared test support: named personas and a small two-district world."""
