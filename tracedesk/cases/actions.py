@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tracedesk.audit.actions import record_event
 from tracedesk.audit.models import Action
@@ -21,7 +22,12 @@ from tracedesk.tracing.actions import create_contact_task
 
 @transaction.atomic
 def open_or_extend_case(
-    person: Person, specimen_at: dt.datetime, *, actor: object, source: str
+    person: Person,
+    specimen_at: dt.datetime,
+    *,
+    opened_at: dt.datetime | None = None,
+    actor: object,
+    source: str,
 ) -> tuple[Case, bool]:
     """Attach a positive specimen to the person's current episode, or open a new case.
 
@@ -54,6 +60,7 @@ def open_or_extend_case(
         status=CaseStatus.OPEN,
         first_specimen_at=specimen_at,
         latest_specimen_at=specimen_at,
+        created_at=opened_at or timezone.now(),
     )
     record_event(actor, Action.CREATE, case, purpose="new positive result", source=source)
     return case, True
@@ -113,5 +120,5 @@ def add_contact(
     contact.save()
     record_event(actor, Action.CREATE, contact, purpose="contact named by a case", source=source)
     due = reported_at + dt.timedelta(hours=settings.CONTACT_DEADLINE_HOURS)
-    create_contact_task(contact, due_by=due, actor=actor, source=source)
+    create_contact_task(contact, due_by=due, created_at=reported_at, actor=actor, source=source)
     return contact, True

@@ -62,10 +62,10 @@ def record_test_result(
     case = None
     if lab.result == Result.POSITIVE:
         case, _ = open_or_extend_case(
-            person, lab.specimen_collected_at, actor=actor, source=source
+            person, lab.specimen_collected_at, opened_at=received, actor=actor, source=source
         )
         due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
-        create_case_task(case, due_by=due, actor=actor, source=source)
+        create_case_task(case, due_by=due, created_at=received, actor=actor, source=source)
     result = TestResult(
         lab_code=lab.lab_code,
         specimen_id=lab.specimen_id,

@@ -20,7 +20,9 @@ def register_setting(
     name: str,
     setting_type: str,
     jurisdiction: Jurisdiction,
-    address: Address | None,
+    address_line1: str = "",
+    town: str = "",
+    postcode: str = "",
     external_ref: str,
     actor: object,
     source: str,
@@ -30,6 +32,11 @@ def register_setting(
         existing = Setting.objects.filter(external_ref=external_ref).first()
         if existing:
             return existing, False
+    address = None
+    if address_line1 or postcode:
+        address = Address(line1=address_line1, town=town, postcode=postcode, jurisdiction=jurisdiction)
+        address.full_clean()
+        address.save()
     setting = Setting(
         name=name,
         setting_type=setting_type,

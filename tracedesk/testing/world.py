@@ -149,7 +149,6 @@ def build_district(
         name=f"{tag} Community Centre",
         setting_type="hospitality",
         jurisdiction=jurisdiction,
-        address=None,
         external_ref=f"VENUE-{tag}",
         actor=None,
         source="tests",

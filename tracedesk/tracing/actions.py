@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tracedesk.audit.actions import record_event
 from tracedesk.audit.models import Action
 from tracedesk.cases.models import Case, Contact, ContactType
-from tracedesk.tracing.models import TaskKind, TaskStatus, TracingTask
+from tracedesk.tracing.models import CallAttempt, Outcome, TaskKind, TaskStatus, TracingTask
 
 ACTIVE = [TaskStatus.OPEN, TaskStatus.CLAIMED]
 
 
 @transaction.atomic
-def create_case_task(case: Case, *, due_by: dt.datetime, actor: object, source: str) -> TracingTask:
+def create_case_task(
+    case: Case,
+    *,
+    due_by: dt.datetime,
+    created_at: dt.datetime | None = None,
+    actor: object,
+    source: str,
+) -> TracingTask:
     """Create the task "reach this case" unless the case already has an active one."""
     existing = TracingTask.objects.filter(
         kind=TaskKind.REACH_CASE, case=case, status__in=ACTIVE
@@ -29,6 +38,7 @@ def create_case_task(case: Case, *, due_by: dt.datetime, actor: object, source: 
         priority=2 if case.is_complex else 3,
         due_by=due_by,
         language=case.person.preferred_language,
+        created_at=created_at or timezone.now(),
     )
     record_event(actor, Action.CREATE, task, purpose="reach a new case", source=source)
     return task
@@ -36,7 +46,12 @@ def create_case_task(case: Case, *, due_by: dt.datetime, actor: object, source: 
 
 @transaction.atomic
 def create_contact_task(
-    contact: Contact, *, due_by: dt.datetime, actor: object, source: str
+    contact: Contact,
+    *,
+    due_by: dt.datetime,
+    created_at: dt.datetime | None = None,
+    actor: object,
+    source: str,
 ) -> TracingTask | None:
     """Create the task "reach this contact", unless the person is already being reached.
 
@@ -55,6 +70,63 @@ def create_contact_task(
         priority=2 if contact.contact_type == ContactType.HOUSEHOLD else 3,
         due_by=due_by,
         language=contact.person.preferred_language,
+        created_at=created_at or timezone.now(),
     )
     record_event(actor, Action.CREATE, task, purpose="reach a new contact", source=source)
+    return task
+
+
+@transaction.atomic
+def record_call_attempt(
+    task: TracingTask,
+    *,
+    tracer: object,
+    outcome: str,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    callback_at: dt.datetime | None = None,
+    source: str,
+) -> CallAttempt:
+    """Record one attempt on a task; reaching the person completes the task."""
+    if task.status not in ACTIVE:
+        raise ValidationError({"task": f"task {task.pk} is {task.get_status_display().lower()}"})
+    attempt = CallAttempt(
+        task=task,
+        tracer=tracer,
+        outcome=outcome,
+        started_at=started_at,
+        ended_at=ended_at,
+        callback_at=callback_at,
+    )
+    attempt.full_clean()
+    attempt.save()
+    record_event(tracer, Action.CREATE, attempt, purpose="call attempt", source=source)
+    if outcome == Outcome.REACHED:
+        task.status = TaskStatus.DONE
+        task.completed_at = ended_at
+        task.save(update_fields=["status", "completed_at"])
+        record_event(
+            tracer,
+            Action.UPDATE,
+            task,
+            purpose="person reached",
+            source=source,
+            fields=["status", "completed_at"],
+        )
+    return attempt
+
+
+@transaction.atomic
+def claim_task(task: TracingTask, *, tracer: object, source: str) -> TracingTask:
+    """Give a waiting task to a tracer (the queue issue replaces this with "next")."""
+    updated = TracingTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+        status=TaskStatus.CLAIMED, assignee=tracer
+    )
+    if not updated:
+        raise ValidationError({"task": f"task {task.pk} is no longer waiting"})
+    task.refresh_from_db()
+    record_event(
+        tracer, Action.UPDATE, task, purpose="task claimed", source=source,
+        fields=["status", "assignee"],
+    )  # fmt: skip
     return task

@@ -1,0 +1,67 @@
+"""What the API says about people, and the paging every list endpoint shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
+    offset: int = Field(0, ge=0, description="Rows to skip")
+
+
+class Pages(LimitOffsetPagination):
+    """``?limit=&offset=`` paging, at most ``MAX_PAGE_SIZE`` rows a page (more is a 422)."""
+
+    Input = PageParams
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)  # type: ignore[arg-type]
+
+
+class JurisdictionOut(Schema):
+    code: str
+    name: str
+
+
+class AddressOut(Schema):
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+
+
+class PersonSummary(Schema):
+    """A person as shown inside a case or contact: enough to recognise and reach them."""
+
+    id: int
+    nhs_number: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+    sex: str
+    phone: str
+    preferred_language: str
+
+
+class PersonOut(Schema):
+    id: int
+    nhs_number: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+    sex: str
+    phone: str
+    email: str
+    preferred_language: str
+    address: AddressOut | None
+    household_id: int | None
+    jurisdiction: JurisdictionOut
+    created_at: dt.datetime
+    updated_at: dt.datetime
