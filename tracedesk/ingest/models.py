@@ -12,6 +12,8 @@ class Result(models.TextChoices):
 class TestResult(models.Model):
     """One laboratory result. Natural key: lab + specimen id + test code."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     lab_code = models.CharField(max_length=40)
     specimen_id = models.CharField(max_length=60)
     test_code = models.CharField(max_length=20, help_text="LOINC code, e.g. 94500-6")

@@ -49,6 +49,16 @@ class ErrorRates:
     """Sex left blank."""
     attendance_omitted: float = 0.20
     """A true attendance the case does not mention."""
+    household_omitted: float = 0.10
+    """A household member the case does not mention (most, not all, are reported)."""
+    phone_reformatted: float = 0.15
+    """Phone given as 07700900123 or +44 7700 900123 instead of 07700 900123 (not an error)."""
+    lab_phone_missing: float = 0.04
+    """Lab result without the person's phone."""
+    lab_email_missing: float = 0.20
+    """Lab result without the person's email."""
+    lab_nhs_missing: float = 0.03
+    """Lab result without the person's NHS number."""
 
 
 @dataclass(frozen=True, slots=True)

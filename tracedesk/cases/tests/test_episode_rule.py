@@ -1,0 +1,67 @@
+"""The episode rule: a positive within EPISODE_DAYS of the case's latest one extends it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracedesk.cases.actions import open_or_extend_case
+from tracedesk.cases.models import Case
+from tracedesk.people.models import Person
+from tracedesk.testing.world import World
+
+START = dt.datetime(2020, 9, 1, 9, tzinfo=dt.UTC)
+
+
+def test_within_90_days_extends(world: World) -> None:
+    person = world.district("a").person
+    first, _ = open_or_extend_case(person, START, actor=None, source="tests")
+    again, created = open_or_extend_case(
+        person, START + dt.timedelta(days=90), actor=None, source="tests"
+    )
+    assert not created and again.pk == first.pk
+    again.refresh_from_db()
+    assert again.latest_specimen_at == START + dt.timedelta(days=90)
+
+
+def test_after_90_days_opens_a_new_case(world: World) -> None:
+    person = world.district("a").person
+    first, _ = open_or_extend_case(person, START, actor=None, source="tests")
+    later, created = open_or_extend_case(
+        person, START + dt.timedelta(days=91), actor=None, source="tests"
+    )
+    assert created and later.pk != first.pk
+
+
+def test_the_window_is_configurable(world: World, settings: object) -> None:
+    settings.EPISODE_DAYS = 30  # type: ignore[attr-defined]
+    person = world.district("a").person
+    open_or_extend_case(person, START, actor=None, source="tests")
+    _, created = open_or_extend_case(
+        person, START + dt.timedelta(days=31), actor=None, source="tests"
+    )
+    assert created
+
+
+def test_a_late_arriving_earlier_specimen_joins_its_episode(world: World) -> None:
+    person = world.district("a").person
+    case, _ = open_or_extend_case(person, START + dt.timedelta(days=5), actor=None, source="t")
+    earlier, created = open_or_extend_case(person, START, actor=None, source="t")
+    assert not created and earlier.pk == case.pk
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(gaps=st.lists(st.integers(min_value=0, max_value=200), min_size=1, max_size=8))
+def test_cases_equal_one_plus_long_gaps(world: World, gaps: list[int]) -> None:
+    """For specimens arriving in date order, cases = 1 + the number of gaps over 90 days."""
+    person = Person.objects.create(first_name="Episode", jurisdiction=world.leeds)
+    at = START
+    for gap in gaps:
+        at += dt.timedelta(days=gap)
+        open_or_extend_case(person, at, actor=None, source="tests")
+    cases = Case.objects.filter(person=person).count()
+    assert cases == 1 + sum(1 for gap in gaps[1:] if gap > 90)
