@@ -70,10 +70,7 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
     # ninja reports ("body", "payload", "last_exposure_date") or ("query", "limit"):
     # the caller knows the field, not our handler's parameter name.
     parts = [str(part) for part in loc]
-    if parts[:1] == ["body"] and len(parts) > 2:
-        parts = parts[2:]
-    else:
-        parts = parts[1:]
+    parts = parts[2:] if parts[:1] == ["body"] and len(parts) > 2 else parts[1:]
     return ".".join(parts) or NON_FIELD_ERRORS
 
 

@@ -48,7 +48,9 @@ def get_case(request: HttpRequest, case_id: int) -> Case:
     return case_for(caller(request), case_id)
 
 
-@cases_router.get("/{case_id}/contacts", response=CaseContactsPage, operation_id="list_case_contacts")
+@cases_router.get(
+    "/{case_id}/contacts", response=CaseContactsPage, operation_id="list_case_contacts"
+)
 def list_case_contacts(
     request: HttpRequest, case_id: int, page: Query[PageParams]
 ) -> dict[str, object]:

@@ -11,7 +11,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 
 
-class PageParams(Schema):
+class PageParams(LimitOffsetPagination.Input):
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
     offset: int = Field(0, ge=0, description="Rows to skip")
 
@@ -22,7 +22,7 @@ class Pages(LimitOffsetPagination):
     Input = PageParams
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)
 
 
 class JurisdictionOut(Schema):

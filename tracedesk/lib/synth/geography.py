@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .names import LANGUAGES
+from .rng import Weighted
 
 # Inward-code unit letters: Royal Mail never uses C, I, K, M, O or V there.
 UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -91,6 +92,21 @@ LAB_PREFIX: dict[str, str] = {
     "LAB-LEEDS-01": "LD",
     "LAB-LONDON-01": "LN",
 }
+
+# SARS-CoV-2 LOINC codes with their long common names, weighted by how often labs reported them.
+TEST_CODES = Weighted(
+    (
+        ("94500-6", "SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA with "
+         "probe detection"),
+        ("94309-2", "SARS-CoV-2 (COVID-19) RNA [Presence] in Specimen by NAA with probe detection"),
+        ("94558-4", "SARS-CoV-2 (COVID-19) Ag [Presence] in Respiratory specimen by Rapid "
+         "immunoassay"),
+        ("94534-5", "SARS-CoV-2 (COVID-19) RdRp gene [Presence] in Respiratory specimen by NAA "
+         "with probe detection"),
+    ),
+    (85.0, 8.0, 4.0, 3.0),
+)  # fmt: skip
+TEST_NAMES = dict(TEST_CODES.items)
 
 
 def language_weights(la: LocalAuthority, base: tuple[float, ...]) -> list[float]:

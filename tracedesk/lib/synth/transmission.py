@@ -14,26 +14,13 @@ from collections import defaultdict
 from . import rng as rngmod
 from .config import SynthConfig
 from .events import Exposure, Infection, Specimen
-from .geography import HOME_TEST_LABS, LAB_PREFIX, LOCAL_AUTHORITIES
+from .geography import HOME_TEST_LABS, LAB_PREFIX, LOCAL_AUTHORITIES, TEST_CODES
 from .layout import MEAN_OTHER_MEMBERS, Layout
 from .membership import Daytime, Membership
 from .population import Member, Population
 from .reporting import Reporter
 from .writer import Outputs
 
-TEST_CODES = rngmod.Weighted(
-    (
-        ("94500-6", "SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA with "
-         "probe detection"),
-        ("94309-2", "SARS-CoV-2 (COVID-19) RNA [Presence] in Specimen by NAA with probe detection"),
-        ("94558-4", "SARS-CoV-2 (COVID-19) Ag [Presence] in Respiratory specimen by Rapid "
-         "immunoassay"),
-        ("94534-5", "SARS-CoV-2 (COVID-19) RdRp gene [Presence] in Respiratory specimen by NAA "
-         "with probe detection"),
-    ),
-    (85.0, 8.0, 4.0, 3.0),
-)  # fmt: skip
-TEST_NAMES = dict(TEST_CODES.items)
 
 # Days from symptom onset to specimen collection (booking, travel, home-kit post).
 TEST_DELAY = rngmod.Weighted((0, 1, 2, 3, 4, 5), (0.20, 0.35, 0.20, 0.12, 0.08, 0.05))
@@ -166,7 +153,7 @@ class Simulation:
         self._schedule(when, target, inf.pid, daytime.route, daytime.setting_id)
 
     def _venue_attempt(self, inf: Infection, m: Member, when: int) -> None:
-        for day in range(when, when + 3):
+        for day in range(when, when + 5):
             venues = self.membership.visits(inf.pid, m, day)
             if venues:
                 venue = rngmod.pick(self.rng, venues)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tracedesk.people.details import PersonDetails
 from tracedesk.people.actions import find_or_create_person
+from tracedesk.people.details import PersonDetails
 from tracedesk.testing.api_routes import (
     NO_PERSONAL_DATA_RIGHT,
     OUTSIDE_SCOPE,
@@ -109,7 +111,7 @@ def test_paging_limits_are_422(world: World, query: str) -> None:
     assert response.json()["detail"][0]["field"] == query.split("=")[0]
 
 
-def test_list_query_count_does_not_grow(world: World, django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_list_query_count_does_not_grow(world: World, django_assert_max_num_queries: Any) -> None:
     a = world.district("a")
     for n in range(15):
         find_or_create_person(
