@@ -27,7 +27,7 @@ def world(db: None) -> World:
 
 
 @pytest.fixture
-def login(world: World):  # noqa: ANN201
+def login(world: World):
     """Return a function giving a test client signed in as a named persona."""
 
     def _login(persona: str) -> Client:

@@ -1,7 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from tracedesk.accounts.admin_rights import ReferenceDataAdmin
 from tracedesk.accounts.models import ApiToken, Team, TracerProfile, User
@@ -13,7 +13,7 @@ class TracerProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(ReferenceDataAdmin, BaseUserAdmin):  # type: ignore[misc]
+class UserAdmin(ReferenceDataAdmin, BaseUserAdmin):
     list_display = ["username", "role", "team", "is_active", "last_login"]
     list_filter = ["role", "is_active", "team"]
     fieldsets = (

@@ -38,11 +38,11 @@ class Case(models.Model):
         return f"Case {self.pk}"
 
     def clean(self) -> None:
-        if self.latest_specimen_at and self.first_specimen_at:
-            if self.latest_specimen_at < self.first_specimen_at:
-                raise ValidationError(
-                    {"latest_specimen_at": "The latest specimen is before the first."}
-                )
+        first, latest = self.first_specimen_at, self.latest_specimen_at
+        if first and latest and latest < first:
+            raise ValidationError(
+                {"latest_specimen_at": "The latest specimen is before the first."}
+            )
         if self.onset_date and self.onset_date > timezone.localdate():
             raise ValidationError({"onset_date": "Symptom onset is in the future."})
 
@@ -68,17 +68,13 @@ class Contact(models.Model):
     """A person exposed to a case. ``jurisdiction`` is the contact's own."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="exposures"
-    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="exposures")
     jurisdiction = models.ForeignKey(
         "geography.Jurisdiction", on_delete=models.PROTECT, related_name="contacts"
     )
     contact_type = models.CharField(max_length=12, choices=ContactType.choices)
     last_exposure_date = models.DateField()
-    proximity = models.CharField(
-        max_length=10, choices=Proximity.choices, default=Proximity.OTHER
-    )
+    proximity = models.CharField(max_length=10, choices=Proximity.choices, default=Proximity.OTHER)
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     setting = models.ForeignKey(
         "places.Setting", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"

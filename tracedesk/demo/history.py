@@ -18,7 +18,7 @@ SOURCE = "demo"
 
 def replay_tracing(*, seed: int, reach_share: float = 0.85) -> dict[str, int]:
     """Work the tasks older than a day; claim a few recent ones for each demo tracer."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (a reproducible demo, not a secret)
     now = timezone.now()
     counts = {"reached": 0, "not_reached": 0, "claimed": 0}
     tracers = {
@@ -28,7 +28,9 @@ def replay_tracing(*, seed: int, reach_share: float = 0.85) -> dict[str, int]:
     anyone = next(iter(tracers.values()), None)
     if anyone is None:
         return counts
-    old = TracingTask.objects.filter(status=TaskStatus.OPEN, created_at__lt=now - dt.timedelta(days=1))
+    old = TracingTask.objects.filter(
+        status=TaskStatus.OPEN, created_at__lt=now - dt.timedelta(days=1)
+    )
     for task in old.order_by("created_at").iterator():
         tracer = tracers.get(task.jurisdiction_id, anyone)
         started = task.created_at + dt.timedelta(hours=rng.uniform(1, 40))
@@ -46,6 +48,8 @@ def replay_tracing(*, seed: int, reach_share: float = 0.85) -> dict[str, int]:
         )
         counts[counts_key] += 1
     for jurisdiction_id, tracer in tracers.items():
+        if jurisdiction_id is None:
+            continue
         recent = TracingTask.objects.filter(status=TaskStatus.OPEN, jurisdiction_id=jurisdiction_id)
         for task in recent.order_by("due_by")[:3]:
             claim_task(task, tracer=tracer, source=SOURCE)

@@ -171,7 +171,9 @@ class OutbreakLoader:
     def load_setting(self, line: int, row: dict[str, str]) -> bool:
         jurisdiction = Jurisdiction.objects.filter(code=row.get("la_code", "")).first()
         if jurisdiction is None:
-            raise ValidationError({"la_code": f"line {line}: unknown la_code {row.get('la_code')!r}"})
+            raise ValidationError(
+                {"la_code": f"line {line}: unknown la_code {row.get('la_code')!r}"}
+            )
         setting, created = register_setting(
             name=row["name"],
             setting_type=row["setting_type"],
@@ -213,7 +215,7 @@ class OutbreakLoader:
         )
         return created
 
-    def case_of_specimen(self, specimen_id: str, record: str):  # noqa: ANN201
+    def case_of_specimen(self, specimen_id: str, record: str):
         result = (
             TestResult.objects.select_related("case__person", "case__jurisdiction")
             .filter(specimen_id=specimen_id, case__isnull=False)
@@ -254,7 +256,9 @@ class OutbreakLoader:
             try:
                 setting = Setting.objects.get(external_ref=ref)
             except ObjectDoesNotExist:
-                raise ValidationError({"setting_id": f"{record}: unknown setting {ref!r}"}) from None
+                raise ValidationError(
+                    {"setting_id": f"{record}: unknown setting {ref!r}"}
+                ) from None
             self.settings_by_ref[ref] = setting
         _, created = record_case_attendance(
             case,

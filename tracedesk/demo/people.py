@@ -34,7 +34,8 @@ def create_demo_users() -> list[DemoLogin]:
     home, other = local_authorities[0], local_authorities[-1]
     region = home.parent
     nation = region.parent if region else None
-    assert region is not None and nation is not None
+    if region is None or nation is None:
+        raise ValueError("local authorities must sit under a region and a nation")
     User.objects.filter(username__startswith="demo.").update(is_active=False)
     team, _ = Team.objects.get_or_create(name=f"{home.name} tracing team")
     plan = [

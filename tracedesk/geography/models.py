@@ -39,6 +39,11 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        prefix = self.parent.path if self.parent else "/"
+        self.path = f"{prefix}{self.code}/"
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def clean(self) -> None:
         expected = PARENT_LEVEL[Level(self.level)]
         actual = self.parent.level if self.parent else None
@@ -47,11 +52,6 @@ class Jurisdiction(models.Model):
             raise ValidationError(
                 {"parent": f"A {Level(self.level).label.lower()} must have {want} as parent."}
             )
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        prefix = self.parent.path if self.parent else "/"
-        self.path = f"{prefix}{self.code}/"
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def subtree(self) -> models.QuerySet[Jurisdiction]:
         """Return this jurisdiction and every jurisdiction below it."""

@@ -33,7 +33,9 @@ def daily_bars(days: list[DayCount]) -> BarChart:
     maximum = max([1, *(d.cases for d in days), *(d.contacts for d in days)])
     slot = (WIDTH - MARGIN) / max(1, len(days))
     plot = HEIGHT - MARGIN
-    cases, contacts, ticks = [], [], []
+    cases: list[Bar] = []
+    contacts: list[Bar] = []
+    ticks: list[tuple[float, str]] = []
     for index, day in enumerate(days):
         left = MARGIN + index * slot
         for series, value, offset in ((cases, day.cases, 0.1), (contacts, day.contacts, 0.5)):

@@ -20,7 +20,7 @@ PAGES: list[tuple[Right, str, str]] = [
     (Right.MANAGE_USERS, "admin-home", "Users"),
 ]
 
-HOME_OF_ROLE = {
+HOME_OF_ROLE: dict[str, str] = {
     Role.TRACER: "tracer-home",
     Role.SUPERVISOR: "supervisor-home",
     Role.HEALTH_PROTECTION: "health-protection-home",

@@ -43,7 +43,7 @@ def tracer_home(request: HttpRequest) -> HttpResponse:
     """My tasks, and the most urgent waiting tasks in my area."""
     tasks = tasks_for(request.user)
     now = timezone.now()
-    mine = tasks.filter(assignee=request.user, status=TaskStatus.CLAIMED).order_by("due_by")
+    mine = tasks.filter(assignee_id=request.user.pk, status=TaskStatus.CLAIMED).order_by("due_by")
     waiting = tasks.filter(status=TaskStatus.OPEN).order_by("due_by", "priority")[:25]
     return render(
         request,

@@ -42,10 +42,10 @@ class TestResult(models.Model):
         return f"{self.lab_code}/{self.specimen_id}/{self.test_code}"
 
     def clean(self) -> None:
-        if self.specimen_collected_at and self.result_at:
-            if self.result_at < self.specimen_collected_at:
-                raise ValidationError(
-                    {"result_at": "The result is dated before the specimen was collected."}
-                )
+        collected, resulted = self.specimen_collected_at, self.result_at
+        if collected and resulted and resulted < collected:
+            raise ValidationError(
+                {"result_at": "The result is dated before the specimen was collected."}
+            )
         if self.result != Result.POSITIVE and self.case_id:
             raise ValidationError({"case": "Only a positive result opens or extends a case."})

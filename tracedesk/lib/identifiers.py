@@ -7,7 +7,9 @@ import re
 
 def nhs_check_digit(first_nine: str) -> int | None:
     """Return the modulus-11 check digit for nine digits, or None if none is valid."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True)
+    )
     check = 11 - total % 11
     if check == 11:
         return 0

@@ -26,9 +26,7 @@ def dwelling_key(line1: str, postcode: str) -> str:
 def jurisdiction_for_postcode(postcode: str) -> Jurisdiction | None:
     """Return the local authority of a (full or partial) postcode's district, if known."""
     outward = postcode.split(" ")[0] if postcode else ""
-    district = PostcodeDistrict.objects.select_related("jurisdiction").filter(
-        outward_code=outward
-    )
+    district = PostcodeDistrict.objects.select_related("jurisdiction").filter(outward_code=outward)
     found = district.first()
     return found.jurisdiction if found else None
 

@@ -34,7 +34,9 @@ def register_setting(
             return existing, False
     address = None
     if address_line1 or postcode:
-        address = Address(line1=address_line1, town=town, postcode=postcode, jurisdiction=jurisdiction)
+        address = Address(
+            line1=address_line1, town=town, postcode=postcode, jurisdiction=jurisdiction
+        )
         address.full_clean()
         address.save()
     setting = Setting(
@@ -52,10 +54,18 @@ def register_setting(
 
 @transaction.atomic
 def record_case_attendance(
-    case: Case, setting: Setting, attended_on: dt.date, *, source_kind: str, actor: object, source: str
+    case: Case,
+    setting: Setting,
+    attended_on: dt.date,
+    *,
+    source_kind: str,
+    actor: object,
+    source: str,
 ) -> tuple[Attendance, bool]:
     """Record that a case was at a setting on a day (once per case, setting and day)."""
-    existing = Attendance.objects.filter(case=case, setting=setting, attended_on=attended_on).first()
+    existing = Attendance.objects.filter(
+        case=case, setting=setting, attended_on=attended_on
+    ).first()
     if existing:
         return existing, False
     attendance = Attendance.objects.create(

@@ -19,9 +19,7 @@ class Setting(models.Model):
 
     name = models.CharField(max_length=200)
     setting_type = models.CharField(max_length=20, choices=SettingType.choices)
-    address = models.ForeignKey(
-        "people.Address", null=True, blank=True, on_delete=models.PROTECT
-    )
+    address = models.ForeignKey("people.Address", null=True, blank=True, on_delete=models.PROTECT)
     jurisdiction = models.ForeignKey(
         "geography.Jurisdiction", on_delete=models.PROTECT, related_name="settings"
     )

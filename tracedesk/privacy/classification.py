@@ -28,10 +28,11 @@ P, S, N = Level.PERSONAL, Level.SENSITIVE, Level.NOT_PERSONAL
 
 # Apps whose models must all be classified (staff accounts are classified too:
 # staff are people, and the 2020 incident that leaked 296 addresses was staff data).
+# fmt: off
 CLASSIFIED_APPS = (
     "geography", "accounts", "contracts", "audit", "people", "ingest", "cases",
     "places", "tracing", "followup",
-)  # fmt: skip
+)
 
 FIELDS: dict[str, dict[str, Level]] = {
     "geography.jurisdiction": {"id": N, "code": N, "name": N, "level": N, "parent": N, "path": N},
@@ -42,63 +43,64 @@ FIELDS: dict[str, dict[str, Level]] = {
         "first_name": P, "last_name": P, "email": P, "is_staff": N, "is_active": N,
         "date_joined": P, "role": N, "jurisdictions": N, "team": N, "groups": N,
         "user_permissions": N,
-    },  # fmt: skip
+    },
     "accounts.tracerprofile": {"id": N, "user": P, "languages": P, "skills": N, "contractor": N},
     "accounts.apitoken": {
         "id": N, "user": P, "name": N, "prefix": N, "key_hash": S, "created_at": N,
         "last_used_at": P, "revoked_at": N,
-    },  # fmt: skip
+    },
     "contracts.contractor": {"id": N, "name": N, "companies_house_number": N},
     "audit.auditevent": {
         "id": N, "at": P, "actor": P, "actor_role": N, "source": N, "action": N,
         "object_type": N, "object_id": P, "purpose": N, "fields": N,
-    },  # fmt: skip
+    },
     "people.address": {
         "id": N, "line1": P, "line2": P, "town": P, "postcode": P, "jurisdiction": N,
         "dwelling_key": P,
-    },  # fmt: skip
+    },
     "people.household": {"id": N, "address": P, "jurisdiction": N, "created_at": N},
     "people.person": {
         "id": N, "nhs_number": P, "first_name": P, "last_name": P, "date_of_birth": P,
         "sex": P, "phone": P, "email": P, "preferred_language": P, "address": P,
         "household": P, "jurisdiction": N, "created_at": N, "updated_at": N,
-    },  # fmt: skip
+    },
     "ingest.testresult": {
         "id": N, "lab_code": N, "specimen_id": P, "test_code": N, "test_name": N,
         "result": S, "specimen_collected_at": S, "result_at": S, "received_at": N,
         "person": P, "case": S, "jurisdiction": N,
-    },  # fmt: skip
+    },
     "cases.case": {
         "id": N, "person": S, "jurisdiction": N, "status": S, "first_specimen_at": S,
         "latest_specimen_at": S, "onset_date": S, "is_complex": S, "created_at": N,
-    },  # fmt: skip
+    },
     "cases.contact": {
         "id": N, "case": S, "person": S, "jurisdiction": N, "contact_type": S,
         "last_exposure_date": S, "proximity": S, "duration_minutes": S, "setting": S,
         "reported_at": N,
-    },  # fmt: skip
+    },
     "places.setting": {
         "id": N, "name": N, "setting_type": N, "address": N, "jurisdiction": N,
         "external_ref": N,
-    },  # fmt: skip
+    },
     "places.attendance": {
         "id": N, "setting": P, "person": P, "case": S, "jurisdiction": N, "attended_on": P,
         "arrived_at": P, "left_at": P, "source": N,
-    },  # fmt: skip
+    },
     "tracing.tracingtask": {
         "id": N, "kind": N, "case": S, "contact": S, "setting": N, "jurisdiction": N,
         "priority": N, "due_by": N, "status": N, "assignee": N, "language": P,
         "required_skills": N, "created_at": N, "completed_at": N,
-    },  # fmt: skip
+    },
     "tracing.callattempt": {
         "id": N, "task": S, "tracer": N, "started_at": N, "ended_at": N, "outcome": S,
         "callback_at": P, "notes": S,
-    },  # fmt: skip
+    },
     "followup.followup": {
         "id": N, "contact": S, "jurisdiction": N, "due_on": S, "status": S,
         "has_symptoms": S, "symptoms": S, "completed_at": S,
-    },  # fmt: skip
+    },
 }
+# fmt: on
 
 
 def level_of(model_label: str, field_name: str) -> Level:

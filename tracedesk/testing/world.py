@@ -79,8 +79,10 @@ def build_geography() -> tuple[Jurisdiction, Jurisdiction, Jurisdiction]:
     return england, leeds, camden
 
 
-def make_user(username: str, role: str, *jurisdictions: Jurisdiction, **extra: object) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, role=role, **extra)
+def make_user(
+    username: str, role: str, *jurisdictions: Jurisdiction, team: Team | None = None
+) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, role=role, team=team)
     user.jurisdictions.set(jurisdictions)
     return user
 

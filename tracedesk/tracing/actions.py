@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tracedesk.accounts.models import User
 from tracedesk.audit.actions import record_event
 from tracedesk.audit.models import Action
 from tracedesk.cases.models import Case, Contact, ContactType
@@ -80,7 +81,7 @@ def create_contact_task(
 def record_call_attempt(
     task: TracingTask,
     *,
-    tracer: object,
+    tracer: User,
     outcome: str,
     started_at: dt.datetime,
     ended_at: dt.datetime,
@@ -117,7 +118,7 @@ def record_call_attempt(
 
 
 @transaction.atomic
-def claim_task(task: TracingTask, *, tracer: object, source: str) -> TracingTask:
+def claim_task(task: TracingTask, *, tracer: User, source: str) -> TracingTask:
     """Give a waiting task to a tracer (the queue issue replaces this with "next")."""
     updated = TracingTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
         status=TaskStatus.CLAIMED, assignee=tracer
@@ -126,7 +127,11 @@ def claim_task(task: TracingTask, *, tracer: object, source: str) -> TracingTask
         raise ValidationError({"task": f"task {task.pk} is no longer waiting"})
     task.refresh_from_db()
     record_event(
-        tracer, Action.UPDATE, task, purpose="task claimed", source=source,
+        tracer,
+        Action.UPDATE,
+        task,
+        purpose="task claimed",
+        source=source,
         fields=["status", "assignee"],
-    )  # fmt: skip
+    )
     return task

@@ -15,10 +15,10 @@ from tracedesk.people.details import PersonDetails
 from tracedesk.testing.world import World
 from tracedesk.tracing.models import TaskKind, TracingTask
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
-def _add(world: World, details: PersonDetails, case=None, contact_type: str = "household"):  # noqa: ANN001, ANN202
+def _add(world: World, details: PersonDetails, case=None, contact_type: str = "household"):
     return add_contact(
         case or world.district("a").case,
         details,
@@ -40,14 +40,18 @@ def test_new_contact_gets_a_task_and_audit_events(world: World) -> None:
 
 
 def test_same_person_named_twice_by_one_case_is_one_contact(world: World) -> None:
-    details = PersonDetails(first_name="Twice", last_name="Named", date_of_birth=dt.date(2000, 1, 1))
+    details = PersonDetails(
+        first_name="Twice", last_name="Named", date_of_birth=dt.date(2000, 1, 1)
+    )
     first, _ = _add(world, details)
     second, created = _add(world, details)
     assert not created and first.pk == second.pk
 
 
 def test_person_named_by_two_cases_is_called_once(world: World) -> None:
-    details = PersonDetails(first_name="Shared", last_name="Friend", date_of_birth=dt.date(1999, 5, 5))
+    details = PersonDetails(
+        first_name="Shared", last_name="Friend", date_of_birth=dt.date(1999, 5, 5)
+    )
     _add(world, details)
     other_case = world.district("b").case
     contact_b, created = _add(world, details, case=other_case, contact_type="social")
@@ -82,5 +86,7 @@ def test_future_exposure_is_rejected_naming_the_field(world: World) -> None:
 
 
 def test_contact_without_postcode_belongs_to_the_cases_area(world: World) -> None:
-    contact, _ = _add(world, PersonDetails(first_name="No", last_name="Address"), case=world.district("b").case)
+    contact, _ = _add(
+        world, PersonDetails(first_name="No", last_name="Address"), case=world.district("b").case
+    )
     assert contact.jurisdiction == world.camden

@@ -14,6 +14,7 @@ from tracedesk.testing.world import PERSONAS, World
 
 OK, FORBIDDEN, NOT_FOUND, REDIRECT = 200, 403, 404, 302
 
+
 # persona -> expected status for a page that needs no object.
 def _only(*allowed: str) -> dict[str, int]:
     return {persona: OK if persona in allowed else FORBIDDEN for persona in PERSONAS}

@@ -45,7 +45,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_tracer_signs_in_and_opens_a_case_from_their_tasks(
     world: World, live_server: object, page: Page

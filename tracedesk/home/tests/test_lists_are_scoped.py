@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -42,7 +41,7 @@ def test_case_page_counts_contacts_in_other_areas(
     add_contact(
         case,
         PersonDetails(first_name="Faraway", last_name="Friend", postcode="NW1 2BB"),
-        Exposure(contact_type="social", last_exposure_date=dt.date.today()),
+        Exposure(contact_type="social", last_exposure_date=timezone.localdate()),
         reported_at=timezone.now(),
         actor=None,
         source="tests",
@@ -74,7 +73,7 @@ def test_list_pages_do_not_query_per_row(
         add_contact(
             case,
             PersonDetails(first_name=f"Extra{number}", last_name="Person", postcode="LS6 3AB"),
-            Exposure(contact_type="social", last_exposure_date=dt.date.today()),
+            Exposure(contact_type="social", last_exposure_date=timezone.localdate()),
             reported_at=timezone.now(),
             actor=None,
             source="tests",

@@ -36,11 +36,15 @@ PATIENT = PersonDetails(
 )
 
 
-def _record(world: World, lab: LabResult, patient: PersonDetails = PATIENT):  # noqa: ANN202
+def _record(world: World, lab: LabResult, patient: PersonDetails = PATIENT):
     return record_test_result(
-        lab, patient, fallback_jurisdiction=world.leeds, received_at=RECEIVED, actor=None,
+        lab,
+        patient,
+        fallback_jurisdiction=world.leeds,
+        received_at=RECEIVED,
+        actor=None,
         source="tests",
-    )  # fmt: skip
+    )
 
 
 def test_positive_result_opens_case_and_task_due_in_24_hours(world: World) -> None:
@@ -62,7 +66,7 @@ def test_the_same_result_twice_changes_nothing(world: World) -> None:
     _record(world, _lab("S1"))
     counts = (TestResult.objects.count(), Case.objects.count(), TracingTask.objects.count())
     events = AuditEvent.objects.count()
-    again, created = _record(world, _lab("S1"))
+    _, created = _record(world, _lab("S1"))
     assert not created
     assert (TestResult.objects.count(), Case.objects.count(), TracingTask.objects.count()) == counts
     assert AuditEvent.objects.count() == events

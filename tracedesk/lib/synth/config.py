@@ -71,7 +71,7 @@ class SynthConfig:
     start: dt.date = dt.date(2020, 9, 1)
 
     # Transmission (see docs/synth.md for the sources).
-    r_target: float = 1.45
+    r_target: float = 1.7
     """Mean secondary infections per infection in a fully susceptible population (all routes)."""
     household_sar: float = 0.166
     """Household secondary attack rate (Madewell et al. 2020)."""
@@ -91,9 +91,9 @@ class SynthConfig:
     """Standard deviation of the generation interval (gamma)."""
     care_home_multiplier: float = 1.5
     """Infectiousness of a care-home resident inside the home relative to the community."""
-    seed_fraction: float = 0.001
+    seed_fraction: float = 0.003
     """Initial infections per person (at least 3), spread over the first five days."""
-    import_rate: float = 2e-5
+    import_rate: float = 1e-4
     """Imported infections per person per day (travel, visitors)."""
 
     # Testing.

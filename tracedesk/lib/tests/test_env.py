@@ -12,10 +12,12 @@ def test_defaults_when_unset() -> None:
     assert env_bool("X", True, {}) is True
     assert env_int("X", 5, {}) == 5
     assert env_list("X", ["a"], {}) == ["a"]
-    assert env_path("X", Path("/tmp"), {}) == Path("/tmp")
+    assert env_path("X", Path("/srv/tracedesk"), {}) == Path("/srv/tracedesk")
 
 
-@pytest.mark.parametrize(("text", "value"), [("1", True), ("yes", True), ("OFF", False), ("", False)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("1", True), ("yes", True), ("OFF", False), ("", False)]
+)
 def test_booleans(text: str, value: bool) -> None:
     assert env_bool("FLAG", not value, {"FLAG": text}) is value
 

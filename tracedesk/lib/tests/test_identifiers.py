@@ -39,7 +39,8 @@ def test_phones(text: str, phone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "postcode"), [("ls63ab", "LS6 3AB"), (" nw1  2bb ", "NW1 2BB"), ("EC1A1BB", "EC1A 1BB")]
+    ("text", "postcode"),
+    [("ls63ab", "LS6 3AB"), (" nw1  2bb ", "NW1 2BB"), ("EC1A1BB", "EC1A 1BB")],
 )
 def test_postcodes(text: str, postcode: str) -> None:
     assert normalise_postcode(text) == postcode

@@ -41,22 +41,34 @@ def test_reaching_the_person_completes_the_task(world: World) -> None:
     task = world.district("a").case_task
     now = timezone.now()
     record_call_attempt(
-        task, tracer=world.users["tracer_a"], outcome="no_answer", started_at=now,
-        ended_at=now + dt.timedelta(minutes=1), source="tests",
-    )  # fmt: skip
+        task,
+        tracer=world.users["tracer_a"],
+        outcome="no_answer",
+        started_at=now,
+        ended_at=now + dt.timedelta(minutes=1),
+        source="tests",
+    )
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
     record_call_attempt(
-        task, tracer=world.users["tracer_a"], outcome="reached", started_at=now,
-        ended_at=now + dt.timedelta(minutes=9), source="tests",
-    )  # fmt: skip
+        task,
+        tracer=world.users["tracer_a"],
+        outcome="reached",
+        started_at=now,
+        ended_at=now + dt.timedelta(minutes=9),
+        source="tests",
+    )
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.attempts.count() == 2
     with pytest.raises(ValidationError):
         record_call_attempt(
-            task, tracer=world.users["tracer_a"], outcome="reached", started_at=now,
-            ended_at=now, source="tests",
-        )  # fmt: skip
+            task,
+            tracer=world.users["tracer_a"],
+            outcome="reached",
+            started_at=now,
+            ended_at=now,
+            source="tests",
+        )
 
 
 def test_a_task_is_claimed_once(world: World) -> None:
