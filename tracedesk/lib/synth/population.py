@@ -71,14 +71,19 @@ def nhs_number_for(index: int, seed: int) -> str:
     # Affine permutation of [0, NHS_CAPACITY): 7 * 13 * 17 * 19 = 29393 is coprime with 2^5*3^2*5^5.
     x = (29393 * index + seed * 7919) % NHS_CAPACITY
     group, choice = divmod(x, 9)
-    stem = f"999{group:05d}"
+    # Weighted sum of "999" (weights 10, 9, 8) and the five group digits (weights 7..3).
+    total = 243
+    rest = group
+    for weight in (3, 4, 5, 6, 7):
+        rest, digit = divmod(rest, 10)
+        total += digit * weight
     seen = 0
     for last in range(10):
-        check = nhs_check_digit(f"{stem}{last}")
-        if check is None:
+        check = 11 - (total + 2 * last) % 11
+        if check == 10:
             continue
         if seen == choice:
-            return f"{stem}{last}{check}"
+            return f"999{group:05d}{last}{0 if check == 11 else check}"
         seen += 1
     raise AssertionError("every group of ten has at least nine valid numbers")
 
@@ -163,6 +168,7 @@ class Population:
             for la in LOCAL_AUTHORITIES
         ]
         self.core = lru_cache(maxsize=16_384)(self._core)
+        self._recent = lru_cache(maxsize=1_024)(self.details)
 
     def _core(self, household: int) -> tuple[str, tuple[Member, ...]]:
         size = self.layout.sizes[household]
@@ -243,7 +249,7 @@ class Population:
         return people
 
     def person(self, pid: int) -> Person:
-        return self.details(pid >> 3)[pid & 7]
+        return self._recent(pid >> 3)[pid & 7]
 
     def _address(self, rng: random.Random, household: int, kind: str) -> tuple[str, str, str]:
         layout = self.layout
