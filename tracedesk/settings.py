@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "tracedesk.geography",
     "tracedesk.accounts",
     "tracedesk.contracts",

@@ -42,3 +42,13 @@ class TeamAdmin(ReferenceDataAdmin):
 class ApiTokenAdmin(ReferenceDataAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        from tracedesk.accounts.access import users_for
+
+        return ApiToken.objects.filter(user__in=users_for(request.user))
+
+    # Tokens are issued by `tracedesk createtoken`, which shows the key once and
+    # stores only its hash; a form here could only make an unusable token.
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False

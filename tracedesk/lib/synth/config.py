@@ -1,4 +1,4 @@
-"""Configuration of the synthetic outbreak: every knob, its default and where the default comes from."""
+"""Configuration of the synthetic outbreak: every knob, its default and its source."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class ErrorRates:
     dob_missing_other: float = 0.65
     """No date of birth given for anyone outside the household."""
     dob_day_month_swap: float = 0.04
-    """Day and month swapped, among given dates whose day is 12 or less and differs from the month."""
+    """Day and month swapped, among given dates whose day (<= 12) differs from the month."""
     dob_wrong_year: float = 0.03
     """Year off by one to three, among given dates."""
     address_missing_household: float = 0.05

@@ -32,9 +32,8 @@ MEAN_HOUSEHOLD_SIZE = sum((i + 1) * w for i, w in enumerate(HOUSEHOLD_SIZE_WEIGH
     HOUSEHOLD_SIZE_WEIGHTS
 )
 # Mean number of other household members seen from a random person (size-biased).
-MEAN_OTHER_MEMBERS = (
-    sum((i + 1) * i * w for i, w in enumerate(HOUSEHOLD_SIZE_WEIGHTS))
-    / sum((i + 1) * w for i, w in enumerate(HOUSEHOLD_SIZE_WEIGHTS))
+MEAN_OTHER_MEMBERS = sum((i + 1) * i * w for i, w in enumerate(HOUSEHOLD_SIZE_WEIGHTS)) / sum(
+    (i + 1) * w for i, w in enumerate(HOUSEHOLD_SIZE_WEIGHTS)
 )
 
 # Workplaces: the slot space of an authority, permuted, is cut into runs of WORK_UNIT slots;

@@ -44,8 +44,9 @@ class Membership:
         area = layout.area_of(household)
         auth = layout.authorities[area.la]
         if m.role == RESIDENT:
-            return Daytime("care_home", care_home_id(area.care_home), auth.index, "resident",
-                           area.care_home)  # fmt: skip
+            return Daytime(
+                "care_home", care_home_id(area.care_home), auth.index, "resident", area.care_home
+            )
         if m.works:
             w = layout.workplace_of_slot(auth, pid - auth.lo * SLOTS)
             n_care = len(auth.care_homes)
@@ -56,16 +57,26 @@ class Membership:
                 j = w - n_care
                 secondary = j >= auth.n_primary
                 number = j - auth.n_primary if secondary else j
-                return Daytime("school", school_id(auth, secondary, number), auth.index,
-                               "staff_school", number + (1_000_000 if secondary else 0))  # fmt: skip
+                return Daytime(
+                    "school",
+                    school_id(auth, secondary, number),
+                    auth.index,
+                    "staff_school",
+                    number + (1_000_000 if secondary else 0),
+                )
             return Daytime("workplace", workplace_id(auth, w), auth.index, "work", w)
         if 4 <= m.age <= 17:
             secondary = m.age >= 11
             catchment = SECONDARY_CATCHMENT if secondary else PRIMARY_CATCHMENT
             count = auth.n_secondary if secondary else auth.n_primary
             number = min(count - 1, (household - auth.lo) // catchment)
-            return Daytime("school", school_id(auth, secondary, number), auth.index, "pupil",
-                           number + (1_000_000 if secondary else 0))  # fmt: skip
+            return Daytime(
+                "school",
+                school_id(auth, secondary, number),
+                auth.index,
+                "pupil",
+                number + (1_000_000 if secondary else 0),
+            )
         return None
 
     def daytime_id(self, pid: int, m: Member) -> str:
@@ -90,7 +101,9 @@ class Membership:
             return self._pupil(rng, auth, secondary, number, exclude)
         return self._worker(rng, auth, day.number, exclude)
 
-    def _worker(self, rng: random.Random, auth: AuthorityLayout, w: int, exclude: int) -> int | None:
+    def _worker(
+        self, rng: random.Random, auth: AuthorityLayout, w: int, exclude: int
+    ) -> int | None:
         if w >= auth.n_workplaces:
             return None
         start, end = self.layout.workplace_range(auth, w)
@@ -117,9 +130,13 @@ class Membership:
             household = lo + int(rng.random() * (hi - lo))
             pid = household * SLOTS + int(rng.random() * sizes[household])
             m = self.population.member(pid)
-            if m is not None and m.role != RESIDENT and low_age <= m.age <= high_age:
-                if pid != exclude:
-                    return pid
+            if (
+                m is not None
+                and m.role != RESIDENT
+                and low_age <= m.age <= high_age
+                and pid != exclude
+            ):
+                return pid
         return None
 
     def _resident(self, rng: random.Random, care: int, exclude: int) -> int | None:

@@ -1,4 +1,4 @@
-"""Word lists: UK names and streets from Faker's en_GB providers, nicknames, setting names, languages.
+"""Word lists: names and streets from Faker's en_GB providers, nicknames, setting names, languages.
 
 Faker is used only as a source of word lists. Calling ``Faker()`` per record costs tens of
 microseconds and its output depends on Faker's global seeding; drawing from its tuples with our own
@@ -19,7 +19,7 @@ LAST_NAMES: Weighted[str] = Weighted(
 )
 ALL_LAST_NAMES: tuple[str, ...] = tuple(_PersonGB.last_names.keys())
 
-# Faker's en_GB street suffixes are shared with en_US (Canyon, Turnpike, ...): keep the English ones.
+# Faker's en_GB street suffixes include en_US ones (Canyon, Turnpike): keep the English ones.
 _ENGLISH_SUFFIXES = {
     "Avenue", "Close", "Court", "Crescent", "Drive", "Gardens", "Green", "Grove", "Hill", "Lane",
     "Mews", "Park", "Place", "Road", "Row", "Square", "Street", "Terrace", "View", "Walk", "Way",
@@ -33,7 +33,8 @@ NICKNAMES: dict[str, str] = {
     "Robert": "Bob", "Elizabeth": "Liz", "William": "Bill", "Margaret": "Maggie", "James": "Jim",
     "Michael": "Mike", "Christopher": "Chris", "Thomas": "Tom", "Katherine": "Kate",
     "Catherine": "Cathy", "Jennifer": "Jen", "Richard": "Rich", "Daniel": "Dan", "Samuel": "Sam",
-    "Alexander": "Alex", "Rebecca": "Becky", "Matthew": "Matt", "Jonathan": "Jon", "Anthony": "Tony",
+    "Alexander": "Alex", "Rebecca": "Becky", "Matthew": "Matt", "Jonathan": "Jon",
+    "Anthony": "Tony",
     "Joseph": "Joe", "Susan": "Sue", "Patricia": "Pat", "Deborah": "Debbie", "Victoria": "Vicky",
     "Benjamin": "Ben", "Nicholas": "Nick", "Andrew": "Andy", "Edward": "Ed", "Stephen": "Steve",
     "Jacqueline": "Jackie", "Samantha": "Sam", "Timothy": "Tim", "Peter": "Pete", "David": "Dave",

@@ -1,4 +1,4 @@
-"""Settings: ids, names and addresses of workplaces, schools, care homes and venues, re-derivable."""
+"""Settings: ids, names and addresses of workplaces, schools, care homes and venues."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def iter_settings(layout: Layout) -> Iterator[SettingRow]:
         for number in range(area.venues):
             key = _key(_K_VENUE, area.index, number)
             line1, postcode = _street_address(layout, area, key)
-            kind = venue_type(number)
+            vtype = venue_type(number)
             rng = rngmod.derived(seed, rngmod.SETTING, key + 1)
-            name = _venue_name(rng, kind, line1.split(" ", 1)[1])
-            yield (venue_id(area.index, number), name, kind, line1, la.name, postcode, la.code)
+            name = _venue_name(rng, vtype, line1.split(" ", 1)[1])
+            yield (venue_id(area.index, number), name, vtype, line1, la.name, postcode, la.code)

@@ -1,4 +1,4 @@
-"""People, derived on demand from a household's seeded stream: never stored for the whole population."""
+"""People, derived on demand from a household's seeded stream; never stored for everyone."""
 
 from __future__ import annotations
 
@@ -144,7 +144,10 @@ def compose(rng: random.Random, size: int, wing: bool) -> tuple[str, tuple[Membe
     a1 = rng.randint(65, 90) if size == 2 and rng.random() < 0.4 else rng.randint(24, 58)
     a2 = max(18, min(99, a1 + rng.randint(-5, 5)))
     s1 = _sex(rng)
-    couple = [Member(a1, s1, _works(rng, a1), PARENT), Member(a2, _other(s1, rng), _works(rng, a2), PARENT)]
+    couple = [
+        Member(a1, s1, _works(rng, a1), PARENT),
+        Member(a2, _other(s1, rng), _works(rng, a2), PARENT),
+    ]
     if size == 2:
         return "couple", tuple(couple)
     if size >= 4 and u < 0.32:
@@ -183,6 +186,13 @@ class Population:
         members = self.core(household)[1]
         k = pid & 7
         return members[k] if k < len(members) else None
+
+    def must(self, pid: int) -> Member:
+        """Return the core facts of a person who must exist."""
+        m = self.member(pid)
+        if m is None:
+            raise LookupError(f"no person in slot {pid}")
+        return m
 
     def household_pids(self, household: int) -> range:
         return range(household * SLOTS, household * SLOTS + self.layout.sizes[household])

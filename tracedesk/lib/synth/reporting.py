@@ -131,14 +131,16 @@ class Reporter:
                 named.add(person.pid)
 
         for exp in inf.exposures:
-            if exp.day <= report_day and exp.target not in named:
-                if rng.random() < REPORT_EXPOSURE[exp.route]:
-                    ctype = CONTACT_TYPE.get(exp.route) or _social_type(rng)
-                    rows.append((self.population.person(exp.target), ctype, exp.day))
-                    named.add(exp.target)
+            if (
+                exp.day <= report_day
+                and exp.target not in named
+                and rng.random() < REPORT_EXPOSURE[exp.route]
+            ):
+                ctype = CONTACT_TYPE.get(exp.route) or _social_type(rng)
+                rows.append((self.population.person(exp.target), ctype, exp.day))
+                named.add(exp.target)
 
-        member = self.population.member(case.pid)
-        assert member is not None
+        member = self.population.must(case.pid)
         daytime = self.membership.daytime(case.pid, member)
         first = anchor - 2
         last = max(first, min(collected_day, report_day))
@@ -188,7 +190,7 @@ class Reporter:
     def _as_reported(
         self, p: Person, household: bool, family_email: str, parent_phone: str
     ) -> tuple[str, ...]:
-        """Return the person's details as the case gives them, with errors at the configured rates."""
+        """Return a person's details as the case gives them, with errors at the configured rates."""
         rng = self.rng
         err = self.errors
         first, last = p.first_name, p.last_name
@@ -209,7 +211,12 @@ class Reporter:
                 d = d.replace(year=d.year + shift, day=min(d.day, 28))
             dob = d.isoformat()
         sex = "" if rng.random() < err.sex_missing else p.sex
-        if household and p.age < 16 and p.role == CHILD and rng.random() < err.parent_phone_for_child:
+        if (
+            household
+            and p.age < 16
+            and p.role == CHILD
+            and rng.random() < err.parent_phone_for_child
+        ):
             phone = parent_phone
         elif rng.random() < (err.phone_missing_household if household else err.phone_missing_other):
             phone = ""
@@ -240,16 +247,13 @@ class Reporter:
 
     def _attendances(self, spec: Specimen, inf: Infection, anchor: int) -> None:
         rng = self.rng
-        member = self.population.member(inf.pid)
-        assert member is not None
+        member = self.population.must(inf.pid)
         daytime = self.membership.daytime(inf.pid, member)
         out = self.out["reported_attendances.csv"]
         weekday0 = self.start.weekday()
         for day in range(anchor - 7, anchor - 1):
             attended: list[str] = []
-            if daytime is not None and (
-                daytime.route == "care_home" or (weekday0 + day) % 7 < 5
-            ):
+            if daytime is not None and (daytime.route == "care_home" or (weekday0 + day) % 7 < 5):
                 attended.append(daytime.setting_id)
             for venue in self.membership.visits(inf.pid, member, day):
                 if venue not in attended:

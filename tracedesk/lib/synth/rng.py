@@ -1,4 +1,4 @@
-"""Seeded randomness: one stream per purpose, and streams re-derivable for any household or person."""
+"""Seeded randomness: one stream per purpose, re-derivable for any household or person."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def derived(seed: int, purpose: int, index: int = 0) -> random.Random:
 class Reseedable:
     """One reusable generator re-seeded per key: seeding costs ~3 µs, constructing costs more."""
 
-    __slots__ = ("_rng", "_seed", "_purpose")
+    __slots__ = ("_purpose", "_rng", "_seed")
 
     def __init__(self, seed: int, purpose: int) -> None:
         self._rng = random.Random()
@@ -53,7 +53,7 @@ class Reseedable:
 class Weighted(Generic[T]):
     """A fixed weighted choice with precomputed cumulative weights (bisect, O(log n))."""
 
-    __slots__ = ("items", "_cum", "_total")
+    __slots__ = ("_cum", "_total", "items")
 
     def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
         if len(items) != len(weights) or not items:

@@ -1,4 +1,4 @@
-"""Day-by-day transmission: households, daytime settings and venues, with overdispersed infectiousness.
+"""Day-by-day transmission in households, daytime settings and venues; overdispersed infectiousness.
 
 State is an "ever infected" bitmap (one bit per person slot, i.e. one byte per household) plus
 buckets of scheduled transmission attempts and pending results for the days ahead. Finished
@@ -21,12 +21,17 @@ from .population import Member, Population
 from .reporting import Reporter
 from .writer import Outputs
 
-
 # Days from symptom onset to specimen collection (booking, travel, home-kit post).
 TEST_DELAY = rngmod.Weighted((0, 1, 2, 3, 4, 5), (0.20, 0.35, 0.20, 0.12, 0.08, 0.05))
 HOME_KIT_SHARE = 0.3
 # Share of community (non-household) transmission in the daytime setting, by daytime role.
-DAYTIME_SHARE = {"work": 0.45, "staff_care": 0.6, "staff_school": 0.5, "pupil": 0.5, "resident": 1.0}
+DAYTIME_SHARE = {
+    "work": 0.45,
+    "staff_care": 0.6,
+    "staff_school": 0.5,
+    "pupil": 0.5,
+    "resident": 1.0,
+}
 WEEKDAY_ROUTES = ("workplace", "school")
 
 
@@ -118,8 +123,7 @@ class Simulation:
         if symptomatic:
             onset = day + max(1, round(rng.lognormvariate(self._inc_mu, config.incubation_log_sd)))
         inf = Infection(pid, day, infector, route, setting, symptomatic, onset)
-        member = self.population.member(pid)
-        assert member is not None
+        member = self.population.must(pid)
         household = pid >> 3
         if not self.layout.is_wing(household):
             p = self._p_household * rel
@@ -244,4 +248,3 @@ class Simulation:
         ):
             result = "POSITIVE" if rng.random() < 0.85 else "NEGATIVE"
             self._specimen(specimen.pid, retest_day, result, inf, retest=True)
-

@@ -1,0 +1,38 @@
+"""`tracedesk demo --no-serve` builds a working database with a login for every role."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+
+from tracedesk.accounts.models import User
+from tracedesk.accounts.roles import Role
+from tracedesk.cases.models import Case
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_builds_and_prints_logins(tmp_path: Path, settings: object) -> None:
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.STATIC_ROOT = tmp_path / "static"  # type: ignore[attr-defined]
+    out = StringIO()
+    if connection.vendor != "sqlite":
+        with pytest.raises(CommandError, match="SQLite"):
+            call_command("demo", people=1000, days=30, no_serve=True, stdout=out)
+        return
+    call_command("demo", people=2000, days=40, seed=3, no_serve=True, stdout=out)
+    text = out.getvalue()
+    assert "DOES NOT RECONCILE" not in text
+    assert Case.objects.exists()
+    for role in Role:
+        user = User.objects.get(role=role, username__startswith="demo.", is_active=True)
+        line = next(line for line in text.splitlines() if user.username in line)
+        tokens = line.split()  # "<role> <username> <password>   scope: <jurisdiction>"
+        password = tokens[tokens.index(user.username) + 1]
+        client = Client()
+        assert client.login(username=user.username, password=password), line
+        assert client.get("/", follow=True).status_code == 200
