@@ -6,15 +6,12 @@ import datetime as dt
 from typing import cast
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
 from tracedesk.accounts.models import ApiToken, User, hash_token
-from tracedesk.audit.actions import record_event
-from tracedesk.audit.models import Action
 
 TOKEN_PREFIX = "td_"  # noqa: S105 -- the public prefix every key starts with, not a secret
 # Writing last_used_at on every request would turn each read into a write.
@@ -42,6 +39,9 @@ class BearerToken(HttpBearer):
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        # Downstream code (the access layer, the audit of reads) asks request.user
+        # who is acting, whichever way they authenticated.
+        request.user = found.user
         return found.user
 
 
@@ -67,14 +67,4 @@ class BrowserSession(SessionAuth):
 
 def caller(request: HttpRequest) -> User:
     """Return the user the API authenticated this request as (token or session)."""
-    # request.user stays anonymous for token requests; ninja puts the user here.
     return cast(User, request.auth)  # type: ignore[attr-defined]
-
-
-@transaction.atomic
-def issue_token(user: User, name: str, *, actor: object, source: str) -> tuple[ApiToken, str]:
-    """Create an API token for ``user``; return it and the key, which is never stored."""
-    key = ApiToken.new_key()
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[:8], key_hash=hash_token(key))
-    record_event(actor, Action.CREATE, token, purpose="API token issued", source=source)
-    return token, key

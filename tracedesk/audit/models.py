@@ -34,6 +34,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=40, blank=True)
     purpose = models.CharField(max_length=120, blank=True)
     fields = models.JSONField(default=list, blank=True, help_text="Names of fields changed")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]

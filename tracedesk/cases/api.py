@@ -11,6 +11,7 @@ from ninja.responses import Status
 
 from tracedesk.accounts.api_auth import caller
 from tracedesk.accounts.roles import Right, require
+from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import case_for, cases_for, contact_for, contacts_for
 from tracedesk.cases.actions import Exposure, add_contact
 from tracedesk.cases.models import Case, CaseStatus, Contact
@@ -37,6 +38,7 @@ class CaseFilter(Schema):
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> QuerySet[Case]:
     """List the cases in your scope, newest first; ``status`` filters."""
     cases = cases_for(caller(request))
+    audit_read(request, Case, purpose="api: list cases")
     if filters.status is not None:
         cases = cases.filter(status=filters.status)
     return cases.order_by("-created_at", "-pk")
@@ -45,7 +47,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> QuerySet[Cas
 @cases_router.get("/{case_id}", response=CaseOut, operation_id="get_case")
 def get_case(request: HttpRequest, case_id: int) -> Case:
     """Return one case in your scope."""
-    return case_for(caller(request), case_id)
+    case = case_for(caller(request), case_id)
+    audit_read(request, case, purpose="api: get case")
+    return case
 
 
 @cases_router.get(
@@ -58,6 +62,7 @@ def list_case_contacts(
     user = caller(request)
     case = case_for(user, case_id)
     contacts = contacts_for(user).filter(case=case).order_by("-reported_at", "-pk")
+    audit_read(request, case, purpose="api: list a case's contacts")
     in_scope = contacts.count()
     return {
         "items": list(contacts[page.offset : page.offset + page.limit]),
@@ -122,10 +127,14 @@ def add_case_contact(request: HttpRequest, case_id: int, payload: ContactIn) -> 
 @paginate(Pages)
 def list_contacts(request: HttpRequest) -> QuerySet[Contact]:
     """List the contacts in your scope, most recently reported first."""
-    return contacts_for(caller(request)).order_by("-reported_at", "-pk")
+    contacts = contacts_for(caller(request)).order_by("-reported_at", "-pk")
+    audit_read(request, Contact, purpose="api: list contacts")
+    return contacts
 
 
 @contacts_router.get("/{contact_id}", response=ContactOut, operation_id="get_contact")
 def get_contact(request: HttpRequest, contact_id: int) -> Contact:
     """Return one contact in your scope."""
-    return contact_for(caller(request), contact_id)
+    contact = contact_for(caller(request), contact_id)
+    audit_read(request, contact, purpose="api: get contact")
+    return contact

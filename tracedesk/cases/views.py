@@ -7,8 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from tracedesk.accounts.roles import Right, has_right
+from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import case_for, cases_for, contact_for, contacts_for
-from tracedesk.cases.models import CaseStatus
+from tracedesk.cases.models import Case, CaseStatus
 from tracedesk.ingest.access import results_for
 from tracedesk.places.access import attendances_for
 from tracedesk.tracing.access import tasks_for
@@ -25,6 +26,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(request, Case, purpose="list cases")
     return render(
         request, "cases/case_list.html", {"page": page, "status": status, "statuses": CaseStatus}
     )
@@ -35,6 +37,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """A case: results, contacts in scope (and how many are elsewhere), settings, tasks."""
     case = case_for(request.user, case_id)
+    audit_read(request, case, purpose="case page")
     contacts = contacts_for(request.user).filter(case=case)
     tasks = (
         tasks_for(request.user).filter(case=case)
@@ -60,6 +63,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     """A contact and the exposure that made them one."""
     contact = contact_for(request.user, contact_id)
+    audit_read(request, contact, purpose="contact page")
     case_visible = cases_for(request.user).filter(pk=contact.case_id).exists()
     return render(
         request,

@@ -15,13 +15,15 @@ from django.views.decorators.http import require_safe
 from tracedesk.accounts.access import users_for
 from tracedesk.accounts.decorators import requires
 from tracedesk.accounts.roles import Right
+from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import cases_for
+from tracedesk.cases.models import Case
 from tracedesk.home.charts import daily_bars
 from tracedesk.home.navigation import HOME_OF_ROLE
 from tracedesk.kpis.daily import daily_counts
 from tracedesk.places.access import settings_for
 from tracedesk.tracing.access import tasks_for
-from tracedesk.tracing.models import TaskStatus
+from tracedesk.tracing.models import TaskStatus, TracingTask
 
 AT_RISK_WITHIN = dt.timedelta(hours=4)
 ACTIVE = [TaskStatus.OPEN, TaskStatus.CLAIMED]
@@ -45,6 +47,7 @@ def tracer_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = tasks.filter(assignee_id=request.user.pk, status=TaskStatus.CLAIMED).order_by("due_by")
     waiting = tasks.filter(status=TaskStatus.OPEN).order_by("due_by", "priority")[:25]
+    audit_read(request, TracingTask, purpose="my tasks page")
     return render(
         request,
         "home/tracer.html",
@@ -66,6 +69,7 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
         at_risk=Count("id", filter=Q(due_by__gte=now, due_by__lt=now + AT_RISK_WITHIN)),
     )
     at_risk = active.filter(due_by__lt=now + AT_RISK_WITHIN).order_by("due_by")[:25]
+    audit_read(request, TracingTask, purpose="team overview: deadlines at risk")
     team = getattr(request.user, "team", None)
     members = (
         team.members.filter(is_active=True)
@@ -92,6 +96,7 @@ def health_protection_home(request: HttpRequest) -> HttpResponse:
         .filter(cases__gt=0)
         .order_by("-cases", "name")[:25]
     )
+    audit_read(request, Case, purpose="cases and settings page")
     return render(request, "home/health_protection.html", {"cases": cases, "settings": settings})
 
 

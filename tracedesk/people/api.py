@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from tracedesk.accounts.api_auth import caller
+from tracedesk.audit.reads import audit_read
 from tracedesk.lib.identifiers import normalise_nhs_number
 from tracedesk.people.access import person_for, persons_for
 from tracedesk.people.models import Person
@@ -42,10 +43,13 @@ def search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
 def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> QuerySet[Person]:
     """List the people in your scope, by name; ``q`` searches names and NHS number."""
     people = persons_for(caller(request)).select_related("jurisdiction")
+    audit_read(request, Person, purpose="api: search people" if filters.q else "api: list people")
     return search(people, filters.q).order_by("last_name", "first_name", "pk")
 
 
 @router.get("/{person_id}", response=PersonOut, operation_id="get_person")
 def get_person(request: HttpRequest, person_id: int) -> Person:
     """Return one person in your scope."""
-    return person_for(caller(request), person_id)
+    person = person_for(caller(request), person_id)
+    audit_read(request, person, purpose="api: get person")
+    return person

@@ -7,8 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import cases_for, contacts_for
 from tracedesk.people.access import person_for, persons_for
+from tracedesk.people.models import Person
 
 PAGE_SIZE = 50
 
@@ -27,6 +29,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             | Q(address__postcode__iexact=query)
         )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(request, Person, purpose="search people" if query else "list people")
     return render(request, "people/person_list.html", {"page": page, "query": query})
 
 
@@ -35,6 +38,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """A person, their cases and the cases they were a contact of (in scope only)."""
     person = person_for(request.user, person_id)
+    audit_read(request, person, purpose="person page")
     return render(
         request,
         "people/person_detail.html",

@@ -52,7 +52,7 @@ FIELDS: dict[str, dict[str, Level]] = {
     "contracts.contractor": {"id": N, "name": N, "companies_house_number": N},
     "audit.auditevent": {
         "id": N, "at": P, "actor": P, "actor_role": N, "source": N, "action": N,
-        "object_type": N, "object_id": P, "purpose": N, "fields": N,
+        "object_type": N, "object_id": P, "purpose": N, "fields": N, "client_ip": P,
     },
     "people.address": {
         "id": N, "line1": P, "line2": P, "town": P, "postcode": P, "jurisdiction": N,

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from django.test import Client
 
-from tracedesk.accounts.api_auth import issue_token
+from tracedesk.accounts.actions import issue_token
 from tracedesk.accounts.models import User
 from tracedesk.api import api
 from tracedesk.testing.world import District

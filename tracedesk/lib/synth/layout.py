@@ -195,7 +195,7 @@ class Layout:
             if name not in streets:
                 streets.append(name)
         area.streets = tuple(streets)
-        area.venues = max(3, round((area.hi - area.lo) / 20))
+        area.venues = max(6, round((area.hi - area.lo) / 20))
 
     def _set_workplaces(self, seed: int, auth: AuthorityLayout) -> None:
         slots = max(SLOTS, SLOTS * (auth.hi - auth.lo))

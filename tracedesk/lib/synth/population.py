@@ -170,7 +170,7 @@ class Population:
             rngmod.Weighted(LANGUAGES, language_weights(la, LANGUAGE_WEIGHTS))
             for la in LOCAL_AUTHORITIES
         ]
-        self.core = lru_cache(maxsize=16_384)(self._core)
+        self.core = lru_cache(maxsize=4_096)(self._core)
         self._recent = lru_cache(maxsize=1_024)(self.details)
 
     def _core(self, household: int) -> tuple[str, tuple[Member, ...]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tracedesk.accounts.api_auth import issue_token
+from tracedesk.accounts.actions import issue_token
 from tracedesk.accounts.models import User
 
 
