@@ -9,7 +9,7 @@ from tracedesk.accounts.roles import Right, require
 from tracedesk.accounts.scope import scope_ids
 
 
-def users_for(user: User) -> QuerySet[User]:
+def users_for(user: object) -> QuerySet[User]:
     """Return the accounts an administrator manages: those with a jurisdiction in scope."""
     require(user, Right.MANAGE_USERS)
     return (

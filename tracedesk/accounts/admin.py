@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from tracedesk.accounts.access import users_for
 from tracedesk.accounts.admin_rights import ReferenceDataAdmin
 from tracedesk.accounts.models import ApiToken, Team, TracerProfile, User
 
@@ -28,9 +30,7 @@ class UserAdmin(ReferenceDataAdmin, BaseUserAdmin):
     inlines = [TracerProfileInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        from tracedesk.accounts.access import users_for
-
-        return users_for(request.user)  # type: ignore[arg-type]
+        return users_for(request.user)
 
 
 @admin.register(Team)
@@ -44,11 +44,13 @@ class ApiTokenAdmin(ReferenceDataAdmin):
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
-        from tracedesk.accounts.access import users_for
-
         return ApiToken.objects.filter(user__in=users_for(request.user))
 
     # Tokens are issued by `tracedesk createtoken`, which shows the key once and
     # stores only its hash; a form here could only make an unusable token.
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False
+
+
+# Rights come from roles (accounts/roles.py), not from Django's groups and permissions.
+admin.site.unregister(Group)

@@ -84,15 +84,20 @@ def add_contact(
     exposure: Exposure,
     *,
     reported_at: dt.datetime,
+    source_ref: str = "",
     actor: object,
     source: str,
 ) -> tuple[Contact, bool]:
     """Record a contact named by a case and create the task to reach them.
 
-    Naming the same person twice for one case updates nothing and returns the
-    existing contact (False); a new contact is due to be reached within
-    ``settings.CONTACT_DEADLINE_HOURS`` of being reported.
+    Idempotent: the same report (``source_ref``) again, or the same person named
+    twice for one case, returns the existing contact (False). A new contact is due
+    to be reached within ``settings.CONTACT_DEADLINE_HOURS`` of being reported.
     """
+    if source_ref:
+        reported = Contact.objects.filter(source_ref=source_ref).first()
+        if reported:
+            return reported, False
     person, _ = find_or_create_person(
         details,
         fallback_jurisdiction=case.jurisdiction,
@@ -115,6 +120,7 @@ def add_contact(
         duration_minutes=exposure.duration_minutes,
         setting=exposure.setting,
         reported_at=reported_at,
+        source_ref=source_ref,
     )
     contact.full_clean()
     contact.save()

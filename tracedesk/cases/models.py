@@ -80,11 +80,22 @@ class Contact(models.Model):
         "places.Setting", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
     )
     reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source_ref = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The report this contact came from (form submission, import row id); "
+        "the same report loaded twice is the same contact.",
+    )
 
     class Meta:
         ordering = ["-reported_at"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "person"], name="contact_once_per_case")
+            models.UniqueConstraint(fields=["case", "person"], name="contact_once_per_case"),
+            models.UniqueConstraint(
+                fields=["source_ref"],
+                condition=~models.Q(source_ref=""),
+                name="contact_source_ref_unique",
+            ),
         ]
 
     def __str__(self) -> str:

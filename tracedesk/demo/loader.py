@@ -23,7 +23,7 @@ from tracedesk.geography.models import Jurisdiction, Level
 from tracedesk.ingest.actions import LabResult, record_test_result
 from tracedesk.ingest.models import TestResult
 from tracedesk.people.actions import jurisdiction_for_postcode
-from tracedesk.people.details import parse_person
+from tracedesk.people.details import PersonDetails, parse_person
 from tracedesk.places.actions import record_case_attendance, register_setting
 from tracedesk.places.models import AttendanceSource, Setting
 
@@ -45,6 +45,7 @@ class FileReport:
     loaded: int = 0
     already_present: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
@@ -58,6 +59,7 @@ class FileReport:
             f"{self.name}: read {self.read}{declared} = loaded {self.loaded}"
             f" + already present {self.already_present} + rejected {len(self.rejected)}"
             f" — {verdict}"
+            + (f"; {len(self.warnings)} values dropped with a warning" if self.warnings else "")
         )
 
 
@@ -122,11 +124,12 @@ class OutbreakLoader:
         self.manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         self.default_jurisdiction: Jurisdiction | None = None
         self.settings_by_ref: dict[str, Setting] = {}
+        self.current: FileReport | None = None
 
     def declared(self, name: str) -> int | None:
-        counts = self.manifest.get("counts", self.manifest.get("row_counts", {}))
-        value = counts.get(name)
-        return int(value) if value is not None else None
+        """Return the row count the generator declared for a file, if it declared one."""
+        declared = self.manifest.get("files", {}).get(name, {}).get("rows")
+        return int(declared) if declared is not None else None
 
     def load(self, progress: Callable[[str], None] = lambda message: None) -> LoadReport:
         report = LoadReport()
@@ -142,10 +145,18 @@ class OutbreakLoader:
             if not path.exists():
                 continue
             file_report = FileReport(name=name, declared=self.declared(name))
+            self.current = file_report
             _load_file(file_report, path, load_row)
             report.files.append(file_report)
             progress(file_report.summary())
         return report
+
+    def person(self, row: dict[str, str], line: int, record: str) -> PersonDetails:
+        """Clean a row's person fields, keeping any dropped value's warning in the report."""
+        details = parse_person(row, record=record)
+        if self.current is not None:
+            self.current.warnings.extend((line, warning) for warning in details.warnings)
+        return details
 
     def load_jurisdiction(self, line: int, row: dict[str, str]) -> bool:
         _, created = upsert_jurisdiction(
@@ -190,7 +201,7 @@ class OutbreakLoader:
 
     def load_lab_result(self, line: int, row: dict[str, str]) -> bool:
         record = f"lab_results.csv line {line}"
-        patient = parse_person(row, record=record)
+        patient = self.person(row, line, record)
         collected = _datetime(row.get("specimen_collected_at", ""), "specimen_collected_at")
         result_at = _datetime(row.get("result_at", ""), "result_at")
         result = row.get("result", "").strip().lower()
@@ -230,7 +241,7 @@ class OutbreakLoader:
     def load_contact(self, line: int, row: dict[str, str]) -> bool:
         record = f"reported_contacts.csv line {line}"
         case = self.case_of_specimen(row.get("case_specimen_id", ""), record)
-        details = parse_person(row, record=record)
+        details = self.person(row, line, record)
         duration = row.get("duration_minutes", "").strip()
         _, created = add_contact(
             case,
@@ -242,6 +253,7 @@ class OutbreakLoader:
                 duration_minutes=int(duration) if duration.isdigit() else None,
             ),
             reported_at=_datetime(row.get("reported_at", ""), "reported_at"),
+            source_ref=f"synth:{row['report_id']}",
             actor=self.actor,
             source=SOURCE,
         )

@@ -117,4 +117,4 @@ def analyst_home(request: HttpRequest) -> HttpResponse:
 @requires(Right.MANAGE_USERS)
 def admin_home(request: HttpRequest) -> HttpResponse:
     """The staff accounts an administrator manages."""
-    return render(request, "home/admin.html", {"users": users_for(request.user)})  # type: ignore[arg-type]
+    return render(request, "home/admin.html", {"users": users_for(request.user)})

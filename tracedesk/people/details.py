@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tracedesk.lib.identifiers import (
     is_valid_nhs_number,
@@ -14,6 +15,8 @@ from tracedesk.lib.identifiers import (
 )
 from tracedesk.lib.postcodes import PostcodeError, normalise_postcode, outward_code
 from tracedesk.people.models import Sex
+
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 SEX_WORDS = {
     "f": Sex.FEMALE,
@@ -56,9 +59,11 @@ class PersonDetails:
 def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
     """Clean one source row into PersonDetails, or raise ValidationError naming the field.
 
-    Fields that are merely unusable (a malformed phone from a case's memory) are
-    dropped with a warning rather than rejecting the person: a contact with a
-    name and an address can still be reached.
+    Fields that are merely unusable (a malformed phone, a date of birth in the
+    future from a case's memory) are dropped with a warning rather than rejecting
+    the person: a contact with a name and an address can still be reached.
+    Fields that are malformed (not a date at all, a failed check digit) reject the
+    row, naming the record and field, because the source itself is broken.
     """
     warnings: list[str] = []
     errors: dict[str, str] = {}
@@ -74,6 +79,10 @@ def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
             dob = dt.date.fromisoformat(dob_text)
         except ValueError:
             errors["date_of_birth"] = f"{record}: date_of_birth {dob_text!r} is not YYYY-MM-DD"
+        else:
+            if not EARLIEST_BIRTH <= dob <= timezone.localdate():
+                warnings.append(f"date_of_birth {dob_text!r} is impossible; dropped")
+                dob = None
 
     sex_text = row.get("sex", "").strip().lower()
     if sex_text not in SEX_WORDS:

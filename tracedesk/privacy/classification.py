@@ -76,7 +76,7 @@ FIELDS: dict[str, dict[str, Level]] = {
     "cases.contact": {
         "id": N, "case": S, "person": S, "jurisdiction": N, "contact_type": S,
         "last_exposure_date": S, "proximity": S, "duration_minutes": S, "setting": S,
-        "reported_at": N,
+        "reported_at": N, "source_ref": N,
     },
     "places.setting": {
         "id": N, "name": N, "setting_type": N, "address": N, "jurisdiction": N,

@@ -165,11 +165,26 @@ def test_naming_the_same_person_again_returns_the_existing_contact(world: World)
     assert Contact.objects.filter(case=a.case).count() == 2
 
 
+def test_an_impossible_date_of_birth_is_dropped_with_a_warning_and_the_contact_kept(
+    world: World,
+) -> None:
+    a = world.district("a")
+    client = token_client(world.users["tracer_a"])
+    response = call(
+        client,
+        "POST",
+        f"/api/cases/{a.case.pk}/contacts",
+        new_contact(date_of_birth="2999-01-01"),
+    )
+    assert response.status_code == 201, response.json()
+    assert any("2999-01-01" in warning for warning in response.json()["warnings"])
+    assert response.json()["contact"]["person"]["date_of_birth"] is None
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
         ({"date_of_birth": "06/05/1991"}, "date_of_birth"),
-        ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
         ({"nhs_number": "9434765918"}, "nhs_number"),
         ({"sex": "x"}, "sex"),
         ({"preferred_language": "e1"}, "preferred_language"),

@@ -9,10 +9,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from tracedesk.accounts.models import User
 from tracedesk.accounts.roles import Role
-from tracedesk.cases.models import Case
+from tracedesk.cases.models import Case, Contact
+from tracedesk.ingest.models import TestResult
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,8 +30,13 @@ def test_demo_builds_and_prints_logins(tmp_path: Path, settings: object) -> None
     text = out.getvalue()
     assert "DOES NOT RECONCILE" not in text
     assert Case.objects.exists()
-    for role in Role:
-        user = User.objects.get(role=role, username__startswith="demo.", is_active=True)
+    # Nothing is dated in the future.
+    now = timezone.now()
+    assert not TestResult.objects.filter(received_at__gt=now).exists()
+    assert not Contact.objects.filter(reported_at__gt=now).exists()
+    demo_users = User.objects.filter(username__startswith="demo.", is_active=True)
+    assert {user.role for user in demo_users} == set(Role.values)
+    for user in demo_users:
         line = next(line for line in text.splitlines() if user.username in line)
         tokens = line.split()  # "<role> <username> <password>   scope: <jurisdiction>"
         password = tokens[tokens.index(user.username) + 1]

@@ -54,6 +54,10 @@ def test_everything_loads_and_reconciles(outbreak: Path) -> None:
     assert contacts.read == len(_rows(outbreak / "reported_contacts.csv")) > 0
     # A contact named twice by the same case (e.g. once with a typo-free name) is one Contact.
     assert Contact.objects.count() == contacts.loaded
+    # The generator's deliberate errors (impossible dates of birth, bad phones) are
+    # dropped value by value, with a warning naming the line, never by losing the row.
+    assert contacts.rejected == []
+    assert contacts.warnings and all(line > 1 and text for line, text in contacts.warnings)
     assert Setting.objects.count() == by_name["settings.csv"].loaded
     assert Attendance.objects.count() == by_name["reported_attendances.csv"].loaded
     # Everyone was placed in a local authority of the generated geography.
@@ -106,5 +110,5 @@ def test_a_truncated_file_is_caught_by_the_manifest(outbreak: Path, tmp_path: Pa
 
 def test_the_manifest_declares_every_file(outbreak: Path) -> None:
     manifest = json.loads((outbreak / "manifest.json").read_text())
-    counts = manifest.get("counts", manifest.get("row_counts"))
-    assert {"lab_results.csv", "reported_contacts.csv", "settings.csv"} <= set(counts)
+    assert {"lab_results.csv", "reported_contacts.csv", "settings.csv"} <= set(manifest["files"])
+    assert all(isinstance(entry["rows"], int) for entry in manifest["files"].values())

@@ -47,6 +47,8 @@ def generate(config: SynthConfig, out_dir: pathlib.Path) -> dict[str, Any]:
             "infections": sim.infections,
             "infections_by_route": dict(sorted(sim.routes.items())),
             "interviews": sim.reporter.interviews,
+            "interviews_pending_at_end": sim.reporter.interviews_pending_at_end,
+            "results_pending_at_end": sim.results_pending_at_end,
             "r_community": round(sim.r_community, 4),
         },
     }

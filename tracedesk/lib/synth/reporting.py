@@ -55,6 +55,10 @@ class Reporter:
         self.start = config.start
         self._reports = 0
         self.interviews = 0
+        self.interviews_pending_at_end = 0
+        self.end = dt.datetime.combine(
+            config.start + dt.timedelta(days=config.days), dt.time.min, tzinfo=dt.UTC
+        )
 
     def date(self, day: int) -> str:
         return (self.start + dt.timedelta(days=day)).isoformat()
@@ -113,10 +117,13 @@ class Reporter:
     def interview(self, spec: Specimen, inf: Infection, case: Person) -> None:
         rng = self.rng
         err = self.errors
-        self.interviews += 1
         reported_at = spec.result_at + dt.timedelta(
             seconds=round(rng.lognormvariate(math.log(16.0), 0.6) * 3600)
         )
+        if reported_at >= self.end:
+            self.interviews_pending_at_end += 1  # not interviewed yet when the files end
+            return
+        self.interviews += 1
         collected_day = (spec.collected_at.date() - self.start).days
         report_day = (reported_at.date() - self.start).days
         anchor = inf.onset if inf.symptomatic else collected_day

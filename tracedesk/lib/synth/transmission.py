@@ -48,6 +48,7 @@ class Simulation:
         self.results: dict[int, list[Specimen]] = defaultdict(list)
         self.reporter = Reporter(config, self.population, self.membership, outputs, self.rng)
         self.midnight = dt.datetime.combine(config.start, dt.time(0), tzinfo=dt.UTC)
+        self.results_pending_at_end = 0
         self.start_weekday = config.start.weekday()
         self._specimens = 0
         self.infections = 0
@@ -96,8 +97,10 @@ class Simulation:
                     self.infect(target, day, infector, route, setting)
             self._background_tests(day)
             self._deliver(day)
-        while self.results:
-            self._deliver(min(self.results))
+        # The files describe the world at the end of the last day: results still in
+        # the laboratory then have not been reported yet (the demo ends "now").
+        self.results_pending_at_end = sum(len(batch) for batch in self.results.values())
+        self.results.clear()
 
     def _random_person(self) -> int:
         household = self.rng.randrange(self.layout.households)

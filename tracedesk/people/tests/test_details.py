@@ -48,8 +48,12 @@ def test_errors_name_the_record_and_field(row: dict[str, str], field: str, words
     assert any("lab_results.csv line 7" in m and words in m for m in messages)
 
 
-def test_unusable_phone_and_partial_postcode_are_kept_as_warnings() -> None:
-    details = parse_person({"first_name": "A", "phone": "12", "postcode": "LS6"}, record="r")
-    assert details.phone == "" and details.postcode == "LS6"
-    assert len(details.warnings) == 2
+def test_unusable_values_are_dropped_with_warnings_and_the_person_kept() -> None:
+    details = parse_person(
+        {"first_name": "A", "phone": "12", "postcode": "LS6", "date_of_birth": "2099-01-01"},
+        record="r",
+    )
+    assert details.phone == "" and details.postcode == "LS6" and details.date_of_birth is None
+    assert len(details.warnings) == 3
+    assert any("2099-01-01" in warning for warning in details.warnings)
     assert details.outward_code == "LS6"

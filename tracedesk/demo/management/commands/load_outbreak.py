@@ -16,7 +16,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path)
         parser.add_argument(
-            "--show-rejections", type=int, default=10, help="How many rejected rows to print"
+            "--show",
+            type=int,
+            default=10,
+            help="How many rejected rows and warnings to print per file",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -25,10 +28,12 @@ class Command(BaseCommand):
             raise CommandError(f"{directory} is not a directory")
         report = OutbreakLoader(directory).load(progress=self.stdout.write)
         for file_report in report.files:
-            for rejection in file_report.rejected[: options["show_rejections"]]:
+            for rejection in file_report.rejected[: options["show"]]:
                 self.stdout.write(
                     f"  rejected {file_report.name} line {rejection.line}"
                     f" [{rejection.field}]: {rejection.reason}"
                 )
+            for line, warning in file_report.warnings[: options["show"]]:
+                self.stdout.write(f"  warning {file_report.name} line {line}: {warning}")
         if not report.reconciles:
             raise CommandError("The load does not reconcile; see the counts above.")

@@ -16,12 +16,11 @@ class Command(BaseCommand):
     help = "Generate a synthetic outbreak (population, lab feed, reported contacts, truth)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        add_arguments(parser)
-        parser.add_argument("--out", required=True, type=Path, help="Directory to write")
+        add_arguments(parser)  # --people --days --seed --start --test-uptake --r-target --out
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = config_from_options(options)
-        manifest = generate(config, options["out"])
-        counts = manifest.get("counts", manifest.get("row_counts", {}))
-        self.stdout.write(json.dumps(counts, indent=2))
+        manifest = generate(config, Path(options["out"]))
+        rows = {name: entry["rows"] for name, entry in manifest["files"].items()}
+        self.stdout.write(json.dumps({"rows": rows, "summary": manifest["summary"]}, indent=2))
         self.stdout.write(self.style.SUCCESS(f"Outbreak written to {options['out']}"))
