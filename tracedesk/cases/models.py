@@ -83,6 +83,7 @@ class Contact(models.Model):
     source_ref = models.CharField(
         max_length=80,
         blank=True,
+        db_index=True,  # SQLite's planner does not use the partial unique index for lookups
         help_text="The report this contact came from (form submission, import row id); "
         "the same report loaded twice is the same contact.",
     )

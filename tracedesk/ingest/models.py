@@ -15,7 +15,8 @@ class TestResult(models.Model):
     __test__ = False  # not a pytest test class, despite the name
 
     lab_code = models.CharField(max_length=40)
-    specimen_id = models.CharField(max_length=60)
+    # Indexed alone too: contacts and attendances refer to their case by specimen id.
+    specimen_id = models.CharField(max_length=60, db_index=True)
     test_code = models.CharField(max_length=20, help_text="LOINC code, e.g. 94500-6")
     test_name = models.CharField(max_length=200, blank=True)
     result = models.CharField(max_length=8, choices=Result.choices)

@@ -78,7 +78,9 @@ class Person(models.Model):
 
     class Meta:
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["last_name", "date_of_birth"])]
+        # Deterministic matching looks people up by date of birth, then compares
+        # names case-insensitively (which no plain index on names can serve).
+        indexes = [models.Index(fields=["date_of_birth"])]
 
     def __str__(self) -> str:
         return f"Person {self.pk}"
