@@ -56,7 +56,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tracedesk.lib.synth import SynthConfig, generate
 
-    databases = [("sqlite", None)]
+    databases: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         databases.append(("postgresql", os.environ["DATABASE_URL"]))
     print(f"{'people':>8} {'database':>10} {'rows':>7} {'seconds':>8} {'rows/s':>7}  reconciled")
