@@ -4,9 +4,15 @@
 #   scripts/with-postgres.sh .venv/bin/pytest
 # PostgreSQL refuses to run as root, so as root the server runs as `postgres`.
 set -euo pipefail
-PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+find_pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+PGBIN=${PGBIN:-$(find_pgbin)}
+if [ ! -x "$PGBIN/initdb" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  # Debian 12's postgresql package is version 15; its own cluster is not used.
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  PGBIN=$(find_pgbin)
+fi
 if [ ! -x "$PGBIN/initdb" ]; then
-  echo "with-postgres: no PostgreSQL server binaries (set PGBIN, or apt-get install postgresql-15)" >&2
+  echo "with-postgres: no PostgreSQL server binaries (set PGBIN, or: sudo apt-get install postgresql)" >&2
   exit 1
 fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tracedesk-pg.XXXXXX")
