@@ -29,31 +29,40 @@ def open_or_extend_case(
     actor: object,
     source: str,
 ) -> tuple[Case, bool]:
-    """Attach a positive specimen to the person's current episode, or open a new case.
+    """Attach a positive specimen to the person's episode, or open a new case.
 
-    The episode rule: a specimen within ``settings.EPISODE_DAYS`` of the latest
-    specimen of the person's most recent case extends that case.
+    The episode rule: a specimen within ``settings.EPISODE_DAYS`` of a case's
+    specimens (after its latest, or before its first when results arrive out of
+    order) belongs to that case, which widens to include it.
     """
     window = dt.timedelta(days=settings.EPISODE_DAYS)
-    latest = (
+    episode = (
         Case.objects.select_for_update()
-        .filter(person=person, first_specimen_at__lte=specimen_at + window)
+        .filter(
+            person=person,
+            first_specimen_at__lte=specimen_at + window,
+            latest_specimen_at__gte=specimen_at - window,
+        )
         .order_by("-latest_specimen_at")
         .first()
     )
-    if latest and abs(specimen_at - latest.latest_specimen_at) <= window:
-        if specimen_at > latest.latest_specimen_at:
-            latest.latest_specimen_at = specimen_at
-            latest.save(update_fields=["latest_specimen_at"])
+    if episode:
+        changed = []
+        if specimen_at > episode.latest_specimen_at:
+            episode.latest_specimen_at, changed = specimen_at, ["latest_specimen_at"]
+        elif specimen_at < episode.first_specimen_at:
+            episode.first_specimen_at, changed = specimen_at, ["first_specimen_at"]
+        if changed:
+            episode.save(update_fields=changed)
             record_event(
                 actor,
                 Action.UPDATE,
-                latest,
+                episode,
                 purpose="positive result within the episode",
                 source=source,
-                fields=["latest_specimen_at"],
+                fields=changed,
             )
-        return latest, False
+        return episode, False
     case = Case.objects.create(
         person=person,
         jurisdiction=person.jurisdiction,

@@ -25,6 +25,32 @@ def _demo_password() -> str:
     return "demo-" + secrets.token_urlsafe(9)
 
 
+def history_tracer(jurisdiction: Jurisdiction) -> User:
+    """Return the tracer who did an area's past work in the demo: its demo tracer if it has
+    one, else an account that cannot sign in, so that every replayed call stays in scope."""
+    existing = (
+        User.objects.filter(
+            role=Role.TRACER, jurisdictions=jurisdiction, username__startswith="demo."
+        )
+        .order_by("-is_active", "username")
+        .first()
+    )
+    if existing:
+        return existing
+    user = create_staff_user(
+        username=f"demo.history.{jurisdiction.code}",
+        role=Role.TRACER,
+        jurisdictions=[jurisdiction],
+        password=secrets.token_urlsafe(32),
+        actor=None,
+        source="demo",
+    )
+    user.set_unusable_password()
+    user.is_active = False
+    user.save(update_fields=["password", "is_active"])
+    return user
+
+
 @transaction.atomic
 def create_demo_users() -> list[DemoLogin]:
     """(Re)create one account per role; passwords are new on every run and printed once."""

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 
 from tracedesk.lib.identifiers import (
@@ -93,6 +94,14 @@ def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
     if phone_text and not phone:
         warnings.append(f"phone {phone_text!r} is not a UK number; dropped")
 
+    email = row.get("email", "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            warnings.append(f"email {email!r} is not an email address; dropped")
+            email = ""
+
     postcode_text = row.get("postcode", "").strip()
     postcode = ""
     if postcode_text:
@@ -111,7 +120,7 @@ def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
         sex=SEX_WORDS[sex_text],
         nhs_number=nhs,
         phone=phone,
-        email=row.get("email", "").strip().lower(),
+        email=email,
         preferred_language=(row.get("preferred_language", "").strip().lower() or "en"),
         address_line1=row.get("address_line1", "").strip(),
         address_line2=row.get("address_line2", "").strip(),

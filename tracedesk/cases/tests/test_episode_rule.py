@@ -45,11 +45,30 @@ def test_the_window_is_configurable(world: World, settings: object) -> None:
     assert created
 
 
-def test_a_late_arriving_earlier_specimen_joins_its_episode(world: World) -> None:
+def test_a_late_arriving_earlier_specimen_joins_and_widens_its_episode(world: World) -> None:
     person = world.district("a").person
     case, _ = open_or_extend_case(person, START + dt.timedelta(days=5), actor=None, source="t")
     earlier, created = open_or_extend_case(person, START, actor=None, source="t")
     assert not created and earlier.pk == case.pk
+    case.refresh_from_db()
+    assert (case.first_specimen_at, case.latest_specimen_at) == (
+        START,
+        START + dt.timedelta(days=5),
+    )
+
+
+def test_an_episode_is_measured_from_its_nearest_specimen(world: World) -> None:
+    person = world.district("a").person
+    case, _ = open_or_extend_case(person, START, actor=None, source="t")
+    open_or_extend_case(person, START + dt.timedelta(days=80), actor=None, source="t")
+    # 150 days after the first specimen but 70 after the latest: the same episode.
+    later, created = open_or_extend_case(
+        person, START + dt.timedelta(days=150), actor=None, source="t"
+    )
+    assert not created and later.pk == case.pk
+    # A specimen 91 days before the first opens a separate, earlier case.
+    _, created = open_or_extend_case(person, START - dt.timedelta(days=91), actor=None, source="t")
+    assert created
 
 
 @settings(

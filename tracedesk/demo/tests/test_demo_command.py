@@ -15,6 +15,7 @@ from tracedesk.accounts.models import User
 from tracedesk.accounts.roles import Role
 from tracedesk.cases.models import Case, Contact
 from tracedesk.ingest.models import TestResult
+from tracedesk.tracing.models import CallAttempt
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,6 +35,9 @@ def test_demo_builds_and_prints_logins(tmp_path: Path, settings: object) -> None
     now = timezone.now()
     assert not TestResult.objects.filter(received_at__gt=now).exists()
     assert not Contact.objects.filter(reported_at__gt=now).exists()
+    # Every replayed call was made by a tracer whose scope covers the task.
+    for attempt in CallAttempt.objects.select_related("task", "tracer"):
+        assert attempt.task.jurisdiction in attempt.tracer.jurisdictions.all()
     demo_users = User.objects.filter(username__startswith="demo.", is_active=True)
     assert {user.role for user in demo_users} == set(Role.values)
     for user in demo_users:

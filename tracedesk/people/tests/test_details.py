@@ -50,10 +50,17 @@ def test_errors_name_the_record_and_field(row: dict[str, str], field: str, words
 
 def test_unusable_values_are_dropped_with_warnings_and_the_person_kept() -> None:
     details = parse_person(
-        {"first_name": "A", "phone": "12", "postcode": "LS6", "date_of_birth": "2099-01-01"},
+        {
+            "first_name": "A",
+            "phone": "12",
+            "postcode": "LS6",
+            "date_of_birth": "2099-01-01",
+            "email": "mum at home",
+        },
         record="r",
     )
     assert details.phone == "" and details.postcode == "LS6" and details.date_of_birth is None
-    assert len(details.warnings) == 3
+    assert details.email == ""
+    assert len(details.warnings) == 4
     assert any("2099-01-01" in warning for warning in details.warnings)
     assert details.outward_code == "LS6"
