@@ -33,3 +33,29 @@ def record_event(
         purpose=purpose,
         fields=sorted(fields),
     )
+
+
+def record_events(
+    actor: Any,
+    action: Action,
+    objects: Iterable[models.Model],
+    *,
+    purpose: str,
+    source: str = "",
+) -> None:
+    """Write one audit event per object in one statement; inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Audit events are written inside the transaction of the change.")
+    signed_in = getattr(actor, "is_authenticated", False)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor if signed_in else None,
+            actor_role=getattr(actor, "role", "") if signed_in else "",
+            source=source,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            purpose=purpose,
+        )
+        for obj in objects
+    )

@@ -67,8 +67,24 @@ FIELDS: dict[str, dict[str, Level]] = {
     "ingest.testresult": {
         "id": N, "lab_code": N, "specimen_id": P, "test_code": N, "test_name": N,
         "result": S, "specimen_collected_at": S, "result_at": S, "received_at": N,
-        "person": P, "case": S, "jurisdiction": N,
+        "person": P, "case": S, "jurisdiction": N, "batch": N,
     },
+    "ingest.ingestbatch": {
+        "id": N, "source_name": N, "source_sha256": N, "source_size": N, "format": N,
+        "channel": N, "lab_mapping": N, "status": N, "declared_count": N, "read_count": N,
+        "accepted_count": N, "correction_count": N, "duplicate_count": N, "rejected_count": N,
+        "positive_count": N, "resume_after": N, "warnings": N, "stopped_reason": N,
+        "received_at": N, "finished_at": N, "created_by": N,
+    },
+    "ingest.rejectedrecord": {
+        "id": N, "batch": N, "number": N, "field": N, "reason": P, "raw": S, "status": N,
+        "resolved_result": S, "resolved_at": N, "resolved_by": N,
+    },
+    "ingest.testresultrevision": {
+        "id": N, "test_result": S, "previous_result": S, "previous_result_at": S, "batch": N,
+        "replaced_at": N,
+    },
+    "ingest.labmapping": {"id": N, "lab_code": N, "columns": N, "updated_at": N},
     "cases.case": {
         "id": N, "person": S, "jurisdiction": N, "status": S, "first_specimen_at": S,
         "latest_specimen_at": S, "onset_date": S, "is_complex": S, "created_at": N,
