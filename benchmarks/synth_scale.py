@@ -3,6 +3,7 @@
     python benchmarks/synth_scale.py                 # 10k, 100k and 1M people (~1.5 min)
     python benchmarks/synth_scale.py --quick         # 10k and 100k only
     python benchmarks/synth_scale.py --sizes 5000,20000 --days 30 --r-target 0.5
+    python benchmarks/synth_scale.py --quick --lab-formats csv   # lab feed as CSV only
 
 Each size runs in a fresh child process so that its peak RSS (``resource.getrusage``) is its own.
 """
@@ -29,20 +30,29 @@ def _peak_rss_mib() -> float:
 
 
 def run_one(
-    people: int, days: int, seed: int, r_target: float | None, out: pathlib.Path
+    people: int,
+    days: int,
+    seed: int,
+    r_target: float | None,
+    out: pathlib.Path,
+    lab_formats: str | None = None,
 ) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
     from tracedesk.lib.synth import SynthConfig, generate  # imported here: RSS measured after
+    from tracedesk.lib.synth.config import parse_formats
 
     baseline = _peak_rss_mib()
     started = time.perf_counter()
     config = SynthConfig(people=people, days=days, seed=seed)
     if r_target is not None:
         config = dataclasses.replace(config, r_target=r_target)
+    if lab_formats is not None:
+        config = dataclasses.replace(config, lab_formats=parse_formats(lab_formats))
     manifest = generate(config, out)
     elapsed = time.perf_counter() - started
     files = manifest["files"]
     summary = manifest["summary"]
+    lab_rows = files["truth/lab_results.csv"]["rows"]  # one per result, whichever formats
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {
         "people": people,
@@ -51,7 +61,7 @@ def run_one(
         "baseline_rss_mib": round(baseline, 1),
         "peak_rss_mib": round(_peak_rss_mib(), 1),
         "infections": summary["infections"],
-        "lab_results": files["lab_results.csv"]["rows"],
+        "lab_results": lab_rows,
         "reported_contacts": files["reported_contacts.csv"]["rows"],
         "output_mib": round(size / 2**20, 1),
     }
@@ -66,6 +76,11 @@ def main() -> None:
     parser.add_argument(
         "--r-target", type=float, default=None, help="override r_target (e.g. 0.5: no epidemic)"
     )
+    parser.add_argument(
+        "--lab-formats",
+        default=None,
+        help="comma-separated lab-feed formats (default: all; e.g. csv for the CSV feed only)",
+    )
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -73,7 +88,8 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.one:
-        print(json.dumps(run_one(args.one, args.days, args.seed, args.r_target, args.out)))
+        result = run_one(args.one, args.days, args.seed, args.r_target, args.out, args.lab_formats)
+        print(json.dumps(result))
         return
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -84,7 +100,11 @@ def main() -> None:
         f"{'infections':>10} {'lab rows':>9} {'contacts':>9} {'out MiB':>8}"
     )
     r_target = "default" if args.r_target is None else args.r_target
-    print(f"days={args.days} seed={args.seed} r_target={r_target} python={sys.version.split()[0]}")
+    formats = args.lab_formats or "all"
+    print(
+        f"days={args.days} seed={args.seed} r_target={r_target} lab_formats={formats} "
+        f"python={sys.version.split()[0]}"
+    )
     print(header)
     for people in sizes:
         tmp = pathlib.Path(tempfile.mkdtemp(prefix="synth-bench-"))
@@ -93,6 +113,8 @@ def main() -> None:
                    "--seed", str(args.seed), "--out", str(tmp)]  # fmt: skip
             if args.r_target is not None:
                 cmd += ["--r-target", str(args.r_target)]
+            if args.lab_formats is not None:
+                cmd += ["--lab-formats", args.lab_formats]
             done = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
             r = json.loads(done.stdout.strip().splitlines()[-1])
         finally:

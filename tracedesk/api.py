@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as RequestValidationError
 
 from tracedesk.accounts.api_auth import BearerToken, BrowserSession
 from tracedesk.cases.api import cases_router, contacts_router
+from tracedesk.ingest.api import router as ingest_router
 from tracedesk.people.api import router as people_router
 
 api = NinjaAPI(
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("", ingest_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -174,6 +174,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 EPISODE_DAYS = env_int("TRACEDESK_EPISODE_DAYS", 90, minimum=1)
 CASE_DEADLINE_HOURS = env_int("TRACEDESK_CASE_DEADLINE_HOURS", 24, minimum=1)
 CONTACT_DEADLINE_HOURS = env_int("TRACEDESK_CONTACT_DEADLINE_HOURS", 24, minimum=1)
+# Web uploads are ingested in a thread of the web process so the page can show progress;
+# the worker of a later issue takes this over.
+INGEST_UPLOADS_IN_BACKGROUND = env_bool("TRACEDESK_INGEST_IN_BACKGROUND", True)
 
 LOGGING = {
     "version": 1,

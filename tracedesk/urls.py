@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("tracedesk.people.urls")),
     path("", include("tracedesk.cases.urls")),
     path("", include("tracedesk.places.urls")),
+    path("", include("tracedesk.ingest.urls")),
     path("accounts/", include("tracedesk.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -115,3 +115,8 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "td_" + secrets.token_urlsafe(32)
+
+
+def signed_in(actor: object) -> User | None:
+    """Return the actor as a User when it is a signed-in one (None for the system)."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None

@@ -23,15 +23,28 @@ class Right(enum.StrEnum):
     MANAGE_OUTBREAKS = "manage_outbreaks"  # settings, clusters, complex cases
     VIEW_STATISTICS = "view_statistics"  # aggregate figures only
     MANAGE_USERS = "manage_users"  # users, teams, reference data
+    INGEST_RESULTS = "ingest_results"  # upload laboratory feeds, correct rejected records
 
 
 RIGHTS: dict[str, frozenset[Right]] = {
     Role.TRACER: frozenset({Right.VIEW_PERSONAL, Right.WORK_TASKS}),
     Role.SUPERVISOR: frozenset(
-        {Right.VIEW_PERSONAL, Right.WORK_TASKS, Right.SUPERVISE, Right.VIEW_STATISTICS}
+        {
+            Right.VIEW_PERSONAL,
+            Right.WORK_TASKS,
+            Right.SUPERVISE,
+            Right.VIEW_STATISTICS,
+            Right.INGEST_RESULTS,
+        }
     ),
     Role.HEALTH_PROTECTION: frozenset(
-        {Right.VIEW_PERSONAL, Right.WORK_TASKS, Right.MANAGE_OUTBREAKS, Right.VIEW_STATISTICS}
+        {
+            Right.VIEW_PERSONAL,
+            Right.WORK_TASKS,
+            Right.MANAGE_OUTBREAKS,
+            Right.VIEW_STATISTICS,
+            Right.INGEST_RESULTS,
+        }
     ),
     # Analysts see aggregates only: never an identifiable record.
     Role.ANALYST: frozenset({Right.VIEW_STATISTICS}),

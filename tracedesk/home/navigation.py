@@ -16,6 +16,7 @@ PAGES: list[tuple[Right, str, str]] = [
     (Right.MANAGE_OUTBREAKS, "health-protection-home", "Cases and settings"),
     (Right.VIEW_PERSONAL, "person-list", "People"),
     (Right.VIEW_PERSONAL, "case-list", "Cases"),
+    (Right.INGEST_RESULTS, "ingest-list", "Lab results"),
     (Right.VIEW_STATISTICS, "analyst-home", "Statistics"),
     (Right.MANAGE_USERS, "admin-home", "Users"),
 ]

@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracedesk.audit.actions import record_event
+from tracedesk.accounts.models import signed_in
+from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
 from tracedesk.cases.actions import open_or_extend_case
 from tracedesk.geography.models import Jurisdiction
-from tracedesk.ingest.models import Result, TestResult
-from tracedesk.people.actions import find_or_create_person
+from tracedesk.ingest.models import (
+    IngestBatch,
+    RejectedRecord,
+    RejectionStatus,
+    Result,
+    TestResult,
+    TestResultRevision,
+)
+from tracedesk.ingest.validation import Invalid, LabResult, Valid, check
+from tracedesk.people.actions import find_or_create_people, find_or_create_person
 from tracedesk.people.details import PersonDetails
 from tracedesk.tracing.actions import create_case_task
 
-
-@dataclass(frozen=True)
-class LabResult:
-    """One result as a laboratory reports it, before it touches the database."""
-
-    lab_code: str
-    specimen_id: str
-    test_code: str
-    test_name: str
-    result: str
-    specimen_collected_at: dt.datetime
-    result_at: dt.datetime
+__all__ = [
+    "ChunkOutcome",
+    "LabResult",
+    "correct_test_result",
+    "ingest_chunk",
+    "natural_key",
+    "record_test_result",
+    "resubmit_rejection",
+]
 
 
 @transaction.atomic
@@ -83,3 +91,222 @@ def record_test_result(
     result.save()
     record_event(actor, Action.CREATE, result, purpose="laboratory result", source=source)
     return result, True
+
+
+NaturalKey = tuple[str, str, str]
+
+
+def natural_key(lab: LabResult) -> NaturalKey:
+    return (lab.lab_code, lab.specimen_id, lab.test_code)
+
+
+@transaction.atomic
+def correct_test_result(
+    result: TestResult, lab: LabResult, *, batch: IngestBatch | None, actor: object, source: str
+) -> TestResult:
+    """Apply a laboratory's correction to a stored result, keeping what it said before.
+
+    A result corrected to positive opens (or extends) a case with its task; a
+    positive corrected to negative keeps its case for the tracing team to close.
+    """
+    TestResultRevision.objects.create(
+        test_result=result,
+        previous_result=result.result,
+        previous_result_at=result.result_at,
+        batch=batch,
+        replaced_at=batch.received_at if batch else timezone.now(),
+    )
+    became_positive = lab.result == Result.POSITIVE and result.result != Result.POSITIVE
+    result.result, result.result_at = lab.result, lab.result_at
+    changed = ["result", "result_at"]
+    if became_positive:
+        received = batch.received_at if batch else timezone.now()
+        result.case, _ = open_or_extend_case(
+            result.person, result.specimen_collected_at, opened_at=received, actor=actor,
+            source=source,
+        )  # fmt: skip
+        due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
+        create_case_task(result.case, due_by=due, created_at=received, actor=actor, source=source)
+        changed.append("case")
+    result.save(update_fields=changed)
+    record_event(
+        actor, Action.UPDATE, result, purpose="laboratory correction", source=source,
+        fields=changed,
+    )  # fmt: skip
+    return result
+
+
+@dataclass
+class ChunkOutcome:
+    accepted: int = 0
+    corrections: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    positives: int = 0
+
+
+@transaction.atomic
+def ingest_chunk(
+    batch: IngestBatch,
+    records: Sequence[Valid | Invalid],
+    *,
+    consumed: int,
+    fallback_jurisdiction: Jurisdiction,
+    actor: object,
+    source: str,
+) -> ChunkOutcome:
+    """Store one chunk of a batch and advance the batch, all in one transaction.
+
+    If the process dies part-way, nothing of the chunk is kept and the batch still
+    says where it stopped, so running the same file again resumes exactly there.
+    """
+    outcome = ChunkOutcome()
+    valid = [r for r in records if isinstance(r, Valid)]
+    rejected = [r for r in records if isinstance(r, Invalid)]
+    RejectedRecord.objects.bulk_create(
+        RejectedRecord(
+            batch=batch,
+            number=r.number,
+            field=r.field,
+            reason=r.reason,
+            raw=r.raw,
+            fields=r.fields,
+        )
+        for r in rejected
+    )
+    outcome.rejected = len(rejected)
+
+    keys = {natural_key(r.lab) for r in valid}
+    stored: dict[NaturalKey, TestResult] = {}
+    for lab_code in {key[0] for key in keys}:
+        specimens = [key[1] for key in keys if key[0] == lab_code]
+        for found in TestResult.objects.select_related("person").filter(
+            lab_code=lab_code, specimen_id__in=specimens
+        ):
+            stored[(found.lab_code, found.specimen_id, found.test_code)] = found
+
+    new: dict[NaturalKey, Valid] = {}
+    later: list[Valid] = []  # repeats of a key: duplicates or corrections, applied after
+    for record in valid:
+        key = natural_key(record.lab)
+        if key in stored or key in new:
+            later.append(record)
+        else:
+            new[key] = record
+
+    people = find_or_create_people(
+        [(r.patient, fallback_jurisdiction) for r in new.values()],
+        actor=actor,
+        source=source,
+        purpose="laboratory result",
+    )
+    received = batch.received_at
+    fresh: list[TestResult] = []
+    for record, (person, _) in zip(new.values(), people, strict=True):
+        lab = record.lab
+        case = None
+        if lab.result == Result.POSITIVE:
+            case, _ = open_or_extend_case(
+                person, lab.specimen_collected_at, opened_at=received, actor=actor, source=source
+            )
+            due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
+            create_case_task(case, due_by=due, created_at=received, actor=actor, source=source)
+            outcome.positives += 1
+        fresh.append(
+            TestResult(
+                lab_code=lab.lab_code,
+                specimen_id=lab.specimen_id,
+                test_code=lab.test_code,
+                test_name=lab.test_name,
+                result=lab.result,
+                specimen_collected_at=lab.specimen_collected_at,
+                result_at=lab.result_at,
+                received_at=received,
+                person=person,
+                case=case,
+                jurisdiction=person.jurisdiction,
+                batch=batch,
+            )
+        )
+    TestResult.objects.bulk_create(fresh)
+    record_events(actor, Action.CREATE, fresh, purpose="laboratory result", source=source)
+    outcome.accepted = len(fresh)
+    stored.update({(t.lab_code, t.specimen_id, t.test_code): t for t in fresh})
+
+    for record in later:
+        current = stored[natural_key(record.lab)]
+        same = (current.result, current.result_at) == (record.lab.result, record.lab.result_at)
+        # A record issued before the stored result is one it has already superseded: a
+        # file re-sent after its own correction must change nothing.
+        if same or record.lab.result_at < current.result_at:
+            outcome.duplicates += 1
+            continue
+        correct_test_result(current, record.lab, batch=batch, actor=actor, source=source)
+        outcome.accepted += 1
+        outcome.corrections += 1
+        if record.lab.result == Result.POSITIVE:
+            outcome.positives += 1
+
+    batch.read_count += len(records)
+    batch.accepted_count += outcome.accepted
+    batch.correction_count += outcome.corrections
+    batch.duplicate_count += outcome.duplicates
+    batch.rejected_count += outcome.rejected
+    batch.positive_count += outcome.positives
+    batch.resume_after = consumed
+    batch.warnings = sorted({*batch.warnings, *(w for r in valid for w in r.warnings)})[:200]
+    batch.save()
+    return outcome
+
+
+@transaction.atomic
+def resubmit_rejection(
+    rejection: RejectedRecord, fields: dict[str, str], *, actor: object, source: str
+) -> RejectedRecord:
+    """Re-check a rejected record with corrected fields; if it passes, store it.
+
+    The batch still reconciles: the record moves from rejected to accepted (or to
+    duplicates, if the result had meanwhile arrived another way). A correction
+    that still fails raises ValidationError naming the field, and changes nothing.
+    """
+    from tracedesk.lib.labfeeds import SourceRecord
+
+    if rejection.status != RejectionStatus.OPEN:
+        raise ValidationError({"status": f"record {rejection.number} is already resolved"})
+    checked = check(SourceRecord(number=rejection.number, fields=fields, raw=rejection.raw))
+    if isinstance(checked, Invalid):
+        raise ValidationError({checked.field: checked.reason})
+    batch = IngestBatch.objects.select_for_update().get(pk=rejection.batch_id)
+    ingest_chunk(
+        batch,
+        [checked],
+        consumed=batch.resume_after,
+        fallback_jurisdiction=_root_jurisdiction(),
+        actor=actor,
+        source=source,
+    )
+    batch.refresh_from_db()
+    batch.read_count -= 1  # the record was read once, when it was rejected
+    batch.rejected_count -= 1
+    batch.save(update_fields=["read_count", "rejected_count"])
+    rejection.status = RejectionStatus.RESUBMITTED
+    rejection.fields = fields
+    rejection.resolved_at = timezone.now()
+    rejection.resolved_by = signed_in(actor)
+    rejection.resolved_result = TestResult.objects.get(
+        lab_code=checked.lab.lab_code,
+        specimen_id=checked.lab.specimen_id,
+        test_code=checked.lab.test_code,
+    )
+    rejection.save()
+    record_event(
+        actor, Action.UPDATE, rejection, purpose="rejected record corrected", source=source,
+        fields=["status", "fields"],
+    )  # fmt: skip
+    return rejection
+
+
+def _root_jurisdiction() -> Jurisdiction:
+    from tracedesk.ingest.pipeline import unplaced_jurisdiction
+
+    return unplaced_jurisdiction()

@@ -156,6 +156,9 @@ class RejectedRecord(models.Model):
     field = models.CharField(max_length=40)
     reason = models.TextField()
     raw = models.TextField(help_text="The record as received")
+    fields = models.JSONField(
+        default=dict, blank=True, help_text="The canonical fields as far as they could be read"
+    )
     status = models.CharField(
         max_length=12, choices=RejectionStatus.choices, default=RejectionStatus.OPEN
     )

@@ -77,8 +77,8 @@ FIELDS: dict[str, dict[str, Level]] = {
         "received_at": N, "finished_at": N, "created_by": N,
     },
     "ingest.rejectedrecord": {
-        "id": N, "batch": N, "number": N, "field": N, "reason": P, "raw": S, "status": N,
-        "resolved_result": S, "resolved_at": N, "resolved_by": N,
+        "id": N, "batch": N, "number": N, "field": N, "reason": P, "raw": S, "fields": S,
+        "status": N, "resolved_result": S, "resolved_at": N, "resolved_by": N,
     },
     "ingest.testresultrevision": {
         "id": N, "test_result": S, "previous_result": S, "previous_result_at": S, "batch": N,

@@ -77,6 +77,8 @@ class RouteCall:
     body: Callable[[District], dict[str, Any]] | None = None
     # The ids a list must show to someone who sees the district (and hide from others).
     ids: Callable[[District], set[int]] = field(default=lambda district: set())
+    # Who exercises the route in the generic checks (wrong methods, bad ids).
+    persona: str = "tracer_a"
 
 
 def bearer_token(user: User, name: str = "tests") -> str:

@@ -16,6 +16,7 @@ from tracedesk.accounts.models import ApiToken, hash_token
 from tracedesk.audit.models import AuditEvent
 from tracedesk.cases.models import Contact
 from tracedesk.cases.tests.test_api import MATRIX as CASES_MATRIX
+from tracedesk.ingest.tests.test_api import MATRIX as INGEST_MATRIX
 from tracedesk.people.tests.test_api import MATRIX as PEOPLE_MATRIX
 from tracedesk.testing.api_routes import (
     RouteCall,
@@ -26,7 +27,7 @@ from tracedesk.testing.api_routes import (
 )
 from tracedesk.testing.world import World
 
-MATRIX: dict[tuple[str, str], RouteCall] = {**PEOPLE_MATRIX, **CASES_MATRIX}
+MATRIX: dict[tuple[str, str], RouteCall] = {**PEOPLE_MATRIX, **CASES_MATRIX, **INGEST_MATRIX}
 ROUTES = sorted(MATRIX)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -148,7 +149,7 @@ def test_wrong_method_is_405(world: World, path: str) -> None:
     served = {method for method, p in ROUTES if p == path}
     route = next(r for r in ROUTES if r[1] == path)
     url = MATRIX[route].url(world.district("a"))
-    client = token_client(world.users["tracer_a"])
+    client = token_client(world.users[MATRIX[route].persona])
     for method in set(METHODS) - served:
         response = call(client, method, url, {} if method in {"POST", "PUT", "PATCH"} else None)
         assert response.status_code == 405, (method, url)
@@ -176,7 +177,7 @@ def test_bad_ids_are_clean_errors(
     entry = MATRIX[route]
     body = entry.body(world.district("a")) if entry.body else None
     before = Contact.objects.count()
-    response = call(token_client(world.users["tracer_a"]), method, url, body)
+    response = call(token_client(world.users[entry.persona]), method, url, body)
     assert response.status_code in statuses
     assert "detail" in response.json()
     if response.status_code == 422:

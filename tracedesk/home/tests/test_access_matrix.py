@@ -51,7 +51,9 @@ SPECIAL = {"home", "login", "logout"}  # tested one by one below
 
 
 def test_every_route_is_in_the_matrix() -> None:
-    assert named_web_routes() == set(PAGES) | set(RECORD_PAGES) | SPECIAL
+    from tracedesk.ingest.tests.test_views import INGEST_ROUTES  # their own matrix
+
+    assert named_web_routes() == set(PAGES) | set(RECORD_PAGES) | SPECIAL | INGEST_ROUTES
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -6,17 +6,19 @@ docs/synth.md and returns the manifest (also written to ``manifest.json``).
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 from typing import Any
 
-from .config import GENERATOR_VERSION, ErrorRates, SynthConfig
+from .config import GENERATOR_VERSION, LAB_FORMATS, ErrorRates, SynthConfig
 from .geography import geography_rows
+from .labfeed import LabFeed, hl7_time
 from .layout import SLOTS, Layout
 from .places import iter_settings
 from .transmission import Simulation
-from .writer import Outputs, sha256_of, write_manifest
+from .writer import LAB_FILE, Outputs, sha256_of, write_manifest
 
-__all__ = ["GENERATOR_VERSION", "ErrorRates", "SynthConfig", "generate"]
+__all__ = ["GENERATOR_VERSION", "LAB_FORMATS", "ErrorRates", "SynthConfig", "generate"]
 
 
 def generate(config: SynthConfig, out_dir: pathlib.Path) -> dict[str, Any]:
@@ -24,13 +26,25 @@ def generate(config: SynthConfig, out_dir: pathlib.Path) -> dict[str, Any]:
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     layout = Layout(config)
-    with Outputs(out_dir) as out:
+    # Batch envelopes are stamped with the end of the window: deterministic, never in the future.
+    window_end = dt.datetime.combine(
+        config.start + dt.timedelta(days=config.days), dt.time.min, tzinfo=dt.UTC
+    )
+    skip = () if "csv" in config.lab_formats else (LAB_FILE,)
+    with Outputs(out_dir, skip=skip) as out:
+        feed = out.lab = LabFeed(
+            config,
+            out_dir,
+            out.files.get(LAB_FILE),
+            out["truth/malformed.csv"],
+            hl7_time(window_end.isoformat()),
+        )
         out["geography.csv"].write_many(geography_rows())
         out["settings.csv"].write_many(iter_settings(layout))
         sim = Simulation(config, layout, out)
         _write_people(sim, out)
         sim.run()
-        counts = out.counts()
+    counts = out.counts()
     manifest: dict[str, Any] = {
         "generator": "tracedesk.lib.synth",
         "version": GENERATOR_VERSION,
@@ -50,6 +64,7 @@ def generate(config: SynthConfig, out_dir: pathlib.Path) -> dict[str, Any]:
             "interviews_pending_at_end": sim.reporter.interviews_pending_at_end,
             "results_pending_at_end": sim.results_pending_at_end,
             "r_community": round(sim.r_community, 4),
+            "malformed_records": feed.malformed_counts(),
         },
     }
     write_manifest(out_dir, manifest)

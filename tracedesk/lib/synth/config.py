@@ -7,10 +7,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 MIN_PEOPLE = 1_000
 MAX_PEOPLE = 5_000_000
+
+LAB_FORMATS: tuple[str, ...] = ("csv", "fhir-ndjson", "fhir-bundle", "hl7", "hl7-mllp")
+"""The lab-feed formats of docs/lab-feeds.md, in the order they are written."""
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"csv,hl7"`` -> ``("csv", "hl7")``; unknown names raise ValueError."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in LAB_FORMATS]
+    if unknown:
+        raise ValueError(
+            f"unknown lab format(s) {', '.join(unknown)}; choose from {', '.join(LAB_FORMATS)}"
+        )
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +133,14 @@ class SynthConfig:
     wide_phone_range: bool = False
     """Draw phones from 07700 9xxxxx instead of Ofcom's drama range 07700 900000-900999 only."""
 
+    # Lab feed formats (docs/lab-feeds.md).
+    lab_formats: tuple[str, ...] = LAB_FORMATS
+    """Which lab-feed files to write: any of csv, fhir-ndjson, fhir-bundle, hl7, hl7-mllp."""
+    csv_trailer: bool = False
+    """End lab_results.csv with a declared-count row ``TRAILER,<n>``."""
+    malformed_rate: float = 0.0
+    """Share of lab-feed records replaced by a broken one, drawn independently per format."""
+
     def __post_init__(self) -> None:
         if not MIN_PEOPLE <= self.people <= MAX_PEOPLE:
             raise ValueError(f"people must be between {MIN_PEOPLE} and {MAX_PEOPLE}")
@@ -137,6 +159,7 @@ class SynthConfig:
             "retest_positive_rate",
             "background_test_rate",
             "interview_reach",
+            "malformed_rate",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -146,9 +169,20 @@ class SynthConfig:
                 raise ValueError(f"errors.{err.name} must be between 0 and 1")
         if self.r_target <= 0 or self.dispersion_k <= 0:
             raise ValueError("r_target and dispersion_k must be positive")
+        if isinstance(self.lab_formats, str):
+            raise ValueError("lab_formats must be a sequence of format names, not a string")
+        unknown = sorted(set(self.lab_formats) - set(LAB_FORMATS))
+        if unknown:
+            raise ValueError(
+                f"unknown lab format(s) {', '.join(unknown)}; choose from {', '.join(LAB_FORMATS)}"
+            )
+        # Canonical form: the contract's order, no repeats (so equal choices compare equal).
+        wanted = set(self.lab_formats)
+        object.__setattr__(self, "lab_formats", tuple(f for f in LAB_FORMATS if f in wanted))
 
     def to_json(self) -> dict[str, Any]:
         """Return the config as JSON-ready values (dates in ISO 8601)."""
         data = dataclasses.asdict(self)
         data["start"] = self.start.isoformat()
+        data["lab_formats"] = list(self.lab_formats)
         return data

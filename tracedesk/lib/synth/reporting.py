@@ -84,7 +84,7 @@ class Reporter:
         rng = self.rng
         err = self.errors
         p = self.population.person(spec.pid)
-        self.out["lab_results.csv"].write(
+        self.out.lab.write(
             (
                 spec.lab_code,
                 spec.specimen_id,

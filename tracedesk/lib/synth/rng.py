@@ -22,6 +22,8 @@ VISITS = 6
 SIMULATION = 7
 SIZES = 8
 PERMUTATION = 9
+MALFORMED = 10
+FHIR_IDS = 11
 
 
 def stream_key(seed: int, purpose: int, index: int) -> int:

@@ -1,4 +1,4 @@
-"""Streaming CSV output with row counts for the manifest."""
+"""Streaming CSV output with row counts for the manifest (other lab-feed formats: labfeed.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import csv
 import hashlib
 import json
 import pathlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 GEOGRAPHY = ("code", "name", "level", "parent_code", "postcode_districts")
 SETTINGS = ("setting_id", "name", "setting_type", "address_line1", "town", "postcode", "la_code")
@@ -34,6 +34,9 @@ TRUTH_INFECTIONS = (
 )  # fmt: skip
 TRUTH_LAB_RESULTS = ("specimen_id", "person_id")
 TRUTH_REPORTED_CONTACTS = ("report_id", "person_id")
+TRUTH_MALFORMED = ("file", "record_number", "field", "kind")
+
+LAB_FILE = "lab_results.csv"
 
 FILES: dict[str, Sequence[str]] = {
     "geography.csv": GEOGRAPHY,
@@ -45,6 +48,7 @@ FILES: dict[str, Sequence[str]] = {
     "truth/infections.csv": TRUTH_INFECTIONS,
     "truth/lab_results.csv": TRUTH_LAB_RESULTS,
     "truth/reported_contacts.csv": TRUTH_REPORTED_CONTACTS,
+    "truth/malformed.csv": TRUTH_MALFORMED,
 }
 
 
@@ -68,16 +72,56 @@ class CsvOut:
             self._writer.writerow(row)
             self.rows += 1
 
+    def write_trailer(self, row: Sequence[object]) -> None:
+        """Write a row that is not data (e.g. ``TRAILER,<n>``): not counted in ``rows``."""
+        self._writer.writerow(row)
+
     def close(self) -> None:
         self._file.close()
 
 
-class Outputs:
-    """All the files of one run, opened together and closed together."""
+class LabSink(Protocol):
+    """Where lab results go: one canonical row (``LAB_RESULTS`` order) per result."""
 
-    def __init__(self, out_dir: pathlib.Path) -> None:
+    def write(self, row: Sequence[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+class _CsvLab:
+    """The plain lab sink: ``lab_results.csv`` only (replaced by labfeed.LabFeed in a run)."""
+
+    def __init__(self, out: CsvOut | None) -> None:
+        self.out = out
+
+    def write(self, row: Sequence[str]) -> None:
+        if self.out is not None:
+            self.out.write(row)
+
+    def close(self) -> None:
+        pass
+
+    def counts(self) -> dict[str, int]:
+        return {}
+
+
+class Outputs:
+    """All the files of one run, opened together and closed together.
+
+    ``skip`` names CSV files not to write (``lab_results.csv`` when the CSV feed is off). ``lab``
+    receives the lab results; it is closed (trailers written) before the CSV files.
+    """
+
+    def __init__(self, out_dir: pathlib.Path, skip: Collection[str] = ()) -> None:
         self.out_dir = out_dir
-        self.files = {name: CsvOut(out_dir / name, header) for name, header in FILES.items()}
+        self.files = {
+            name: CsvOut(out_dir / name, header)
+            for name, header in FILES.items()
+            if name not in skip
+        }
+        self.lab: LabSink = _CsvLab(self.files.get(LAB_FILE))
 
     def __getitem__(self, name: str) -> CsvOut:
         return self.files[name]
@@ -91,11 +135,14 @@ class Outputs:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for f in self.files.values():
-            f.close()
+        try:
+            self.lab.close()
+        finally:
+            for f in self.files.values():
+                f.close()
 
     def counts(self) -> dict[str, int]:
-        return {name: f.rows for name, f in self.files.items()}
+        return {**{name: f.rows for name, f in self.files.items()}, **self.lab.counts()}
 
 
 def sha256_of(path: pathlib.Path) -> str:

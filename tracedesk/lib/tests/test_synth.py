@@ -21,6 +21,7 @@ from tracedesk.lib.postcodes import normalise_postcode
 from tracedesk.lib.synth import SynthConfig, generate
 from tracedesk.lib.synth.cli import add_arguments, config_from_options
 from tracedesk.lib.synth.geography import LA_BY_CODE, POSTCODE_RE, unit_code
+from tracedesk.lib.synth.labfeed import FILE_NAMES
 from tracedesk.lib.synth.names import NICKNAMES
 from tracedesk.lib.synth.population import NHS_CAPACITY, nhs_check_digit, nhs_number_for
 from tracedesk.lib.synth.reporting import typo
@@ -75,7 +76,7 @@ def test_same_seed_gives_identical_bytes(tmp_path: pathlib.Path) -> None:
     generate(config, tmp_path / "b")
     a, b = _bytes(tmp_path / "a"), _bytes(tmp_path / "b")
     assert a.keys() == b.keys()
-    assert set(a) == {*FILES, "manifest.json"}
+    assert set(a) == {*FILES, *FILE_NAMES.values(), "manifest.json"}
     for name in a:
         assert a[name] == b[name], name
 
@@ -91,7 +92,11 @@ def test_different_seed_gives_different_data(tmp_path: pathlib.Path) -> None:
 def test_manifest_counts_and_hashes_match_files(medium: Run) -> None:
     files = medium.manifest["files"]
     assert isinstance(files, dict)
-    assert set(files) == set(FILES)
+    assert set(files) == {*FILES, *FILE_NAMES.values()}
+    for name in FILE_NAMES.values():
+        raw = (medium.out / name).read_bytes()
+        assert files[name]["sha256"] == hashlib.sha256(raw).hexdigest()
+        assert files[name]["rows"] == files["lab_results.csv"]["rows"]
     for name, header in FILES.items():
         raw = (medium.out / name).read_bytes()
         assert b"\r" not in raw

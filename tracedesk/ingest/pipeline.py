@@ -1,0 +1,189 @@
+"""Ingest a laboratory feed: stream it, validate each record, store it chunk by chunk.
+
+Each chunk is one transaction that also advances the batch's counters and its
+resume point, so a process killed at any moment leaves the database as it was
+after some whole chunk, and ingesting the same file again continues from there:
+the result is the same as one uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from tracedesk.accounts.models import signed_in
+from tracedesk.geography.models import Jurisdiction
+from tracedesk.ingest.actions import ingest_chunk
+from tracedesk.ingest.models import BatchStatus, Channel, IngestBatch, LabMapping
+from tracedesk.ingest.validation import Invalid, Valid, check
+from tracedesk.lib.labfeeds import FeedError, SourceRecord, detect_format, open_feed
+
+CHUNK_SIZE = 2000
+SOURCE = "ingest"
+
+Progress = Callable[[IngestBatch], None]
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """Return the SHA-256 and size of a file, reading it in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def unplaced_jurisdiction() -> Jurisdiction:
+    """Where a person whose postcode places them nowhere belongs: the top of the geography.
+
+    Only users scoped to the whole nation see them until someone places them;
+    they are never dropped.
+    """
+    root = Jurisdiction.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        raise FeedError("No geography is loaded: load jurisdictions before laboratory results.")
+    return root
+
+
+def _resumable(sha256: str) -> IngestBatch | None:
+    unfinished = [BatchStatus.RUNNING, BatchStatus.INCOMPLETE]
+    return (
+        IngestBatch.objects.filter(source_sha256=sha256, status__in=unfinished)
+        .order_by("-received_at")
+        .first()
+    )
+
+
+def prepare_batch(
+    path: Path,
+    *,
+    actor: object = None,
+    channel: str = Channel.CLI,
+    format: str | None = None,
+    lab: str | None = None,
+    name: str | None = None,
+) -> IngestBatch:
+    """Return the batch that will ingest ``path``: an unfinished one of the same file
+    (which then resumes where it stopped), or a new one."""
+    sha256, size = file_digest(path)
+    batch = _resumable(sha256)
+    if batch is not None:
+        return batch
+    return IngestBatch.objects.create(
+        source_name=name or path.name,
+        source_sha256=sha256,
+        source_size=size,
+        format=format or detect_format(path),
+        channel=channel,
+        lab_mapping=LabMapping.objects.get(lab_code=lab) if lab else None,
+        created_by=signed_in(actor),
+    )
+
+
+def run_batch(
+    batch: IngestBatch,
+    path: Path,
+    *,
+    actor: object = None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Progress | None = None,
+) -> IngestBatch:
+    """Ingest the file of a prepared batch from its resume point to the end."""
+    if batch.status != BatchStatus.RUNNING:
+        batch.status = BatchStatus.RUNNING
+        batch.save(update_fields=["status"])
+    columns = batch.lab_mapping.columns if batch.lab_mapping else None
+    try:
+        feed = open_feed(path, format=batch.format, mapping=columns, skip=batch.resume_after)
+        _run(batch, feed, chunk_size=chunk_size, actor=actor, progress=progress)
+    except (FeedError, OSError, UnicodeError) as exc:
+        batch.refresh_from_db()
+        batch.status = BatchStatus.INCOMPLETE
+        batch.stopped_reason = f"Stopped after record {batch.resume_after}: {exc}"
+        batch.save(update_fields=["status", "stopped_reason"])
+        return batch
+    batch.declared_count = feed.declared_count
+    batch.warnings = sorted({*batch.warnings, *feed.warnings})
+    batch.status = BatchStatus.COMPLETE
+    batch.stopped_reason = ""
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+def ingest_file(
+    path: Path,
+    *,
+    actor: object = None,
+    channel: str = Channel.CLI,
+    format: str | None = None,
+    lab: str | None = None,
+    name: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Progress | None = None,
+) -> IngestBatch:
+    """Ingest one file and return its batch; an unfinished batch of the same file resumes."""
+    batch = prepare_batch(path, actor=actor, channel=channel, format=format, lab=lab, name=name)
+    return run_batch(batch, path, actor=actor, chunk_size=chunk_size, progress=progress)
+
+
+def _run(
+    batch: IngestBatch,
+    records: Iterable[SourceRecord],
+    *,
+    chunk_size: int,
+    actor: object,
+    progress: Progress | None,
+) -> None:
+    fallback = unplaced_jurisdiction()
+    consumed = batch.resume_after
+    chunk: list[Valid | Invalid] = []
+    for record in records:
+        chunk.append(check(record))
+        consumed += 1
+        if len(chunk) >= chunk_size:
+            ingest_chunk(
+                batch, chunk, consumed=consumed, fallback_jurisdiction=fallback, actor=actor,
+                source=SOURCE,
+            )  # fmt: skip
+            chunk = []
+            if progress:
+                progress(batch)
+    if chunk:
+        ingest_chunk(
+            batch, chunk, consumed=consumed, fallback_jurisdiction=fallback, actor=actor,
+            source=SOURCE,
+        )  # fmt: skip
+        if progress:
+            progress(batch)
+
+
+def ingest_records(
+    records: list[SourceRecord],
+    *,
+    name: str,
+    actor: object,
+    channel: str,
+) -> IngestBatch:
+    """Ingest records that arrived without a file (one result posted to the API)."""
+    digest = hashlib.sha256("\n".join(r.raw for r in records).encode()).hexdigest()
+    with transaction.atomic():
+        batch = IngestBatch.objects.create(
+            source_name=name,
+            source_sha256=digest,
+            source_size=sum(len(r.raw) for r in records),
+            format="json",
+            channel=channel,
+            created_by=signed_in(actor),
+        )
+        _run(batch, records, chunk_size=CHUNK_SIZE, actor=actor, progress=None)
+        batch.status = BatchStatus.COMPLETE
+        batch.finished_at = timezone.now()
+        batch.save()
+    return batch

@@ -1,0 +1,152 @@
+"""The pipeline's promises: reconciled, idempotent, corrections with history, resumable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tracedesk.cases.models import Case
+from tracedesk.ingest import actions
+from tracedesk.ingest.actions import resubmit_rejection
+from tracedesk.ingest.models import BatchStatus, IngestBatch, TestResult, TestResultRevision
+from tracedesk.ingest.pipeline import ingest_file
+from tracedesk.ingest.tests.feeds import people, row, write_csv
+from tracedesk.people.models import Person
+from tracedesk.testing.world import World
+from tracedesk.tracing.models import TaskKind, TracingTask
+
+
+def test_a_feed_reconciles_and_keeps_every_rejected_record(world: World, tmp_path: Path) -> None:
+    rows = [
+        row("S1"),
+        row("S2", result="MAYBE"),
+        row("S3", result="POSITIVE", first_name="Grace", last_name="Hopper"),
+        row("S4", specimen_collected_at="31/02/2020"),
+        row("S5", nhs_number="1234567890"),
+        row("S6", result_at="2020-09-30T00:00:00+00:00"),  # before collection
+    ]
+    batch = ingest_file(write_csv(tmp_path / "feed.csv", rows))
+    assert batch.status == BatchStatus.COMPLETE and batch.reconciles
+    assert (batch.read_count, batch.accepted_count, batch.duplicate_count) == (6, 2, 0)
+    assert batch.rejected_count == 4 and batch.positive_count == 1
+    rejected = {(r.number, r.field) for r in batch.rejections.all()}
+    assert rejected == {
+        (3, "result"),
+        (5, "specimen_collected_at"),
+        (6, "nhs_number"),
+        (7, "result_at"),
+    }
+    bad_date = batch.rejections.get(number=5)
+    assert "31/02/2020" in bad_date.reason and "record 5" in bad_date.reason
+    assert "S4" in bad_date.raw
+    assert TestResult.objects.filter(batch=batch).count() == 2
+
+
+def test_the_same_file_again_changes_nothing(world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "feed.csv", people(30))
+    ingest_file(path)
+    counts = [m.objects.count() for m in (TestResult, Person, Case, TracingTask)]
+    again = ingest_file(path)
+    assert again.reconciles
+    assert (again.read_count, again.accepted_count, again.duplicate_count) == (30, 0, 30)
+    assert [m.objects.count() for m in (TestResult, Person, Case, TracingTask)] == counts
+
+
+def test_positive_results_become_cases_with_a_deadline(world: World, tmp_path: Path) -> None:
+    batch = ingest_file(write_csv(tmp_path / "feed.csv", people(10, positive_every=2)))
+    assert batch.positive_count == 5
+    cases = Case.objects.filter(test_results__batch=batch).distinct()
+    assert cases.count() == 5
+    for task in TracingTask.objects.filter(kind=TaskKind.REACH_CASE, case__in=cases):
+        assert task.due_by == batch.received_at + dt.timedelta(hours=24)
+        assert task.jurisdiction == world.leeds  # LS6 is Leeds
+
+
+def test_a_changed_result_is_a_correction_with_history(world: World, tmp_path: Path) -> None:
+    ingest_file(write_csv(tmp_path / "first.csv", [row("S1")]))
+    corrected = row("S1", result="POSITIVE", result_at="2020-10-02T09:00:00+00:00")
+    batch = ingest_file(write_csv(tmp_path / "second.csv", [corrected]))
+    assert (batch.accepted_count, batch.correction_count, batch.duplicate_count) == (1, 1, 0)
+    result = TestResult.objects.get(specimen_id="S1")
+    assert result.result == "positive" and result.case is not None
+    revision = TestResultRevision.objects.get(test_result=result)
+    assert revision.previous_result == "negative" and revision.batch == batch
+    assert TestResult.objects.filter(specimen_id="S1").count() == 1
+
+
+def test_resending_a_file_that_corrects_itself_changes_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    later = "2020-10-03T06:00:00+00:00"
+    path = write_csv(tmp_path / "feed.csv", [row("S1"), row("S1", result="VOID", result_at=later)])
+    first = ingest_file(path)
+    assert (first.accepted_count, first.correction_count) == (2, 1)
+    again = ingest_file(path)
+    assert (again.accepted_count, again.correction_count, again.duplicate_count) == (0, 0, 2)
+    assert TestResultRevision.objects.count() == 1
+    assert TestResult.objects.get(specimen_id="S1").result == "void"
+
+
+def test_repeats_inside_one_file_are_duplicates_or_corrections(
+    world: World, tmp_path: Path
+) -> None:
+    rows = [row("S1"), row("S1"), row("S1", result="VOID")]
+    batch = ingest_file(write_csv(tmp_path / "feed.csv", rows))
+    assert (batch.accepted_count, batch.correction_count, batch.duplicate_count) == (2, 1, 1)
+    assert TestResult.objects.get(specimen_id="S1").result == "void"
+
+
+def test_a_declared_count_that_disagrees_is_shown(world: World, tmp_path: Path) -> None:
+    batch = ingest_file(write_csv(tmp_path / "feed.csv", people(5), trailer=7))
+    assert batch.declared_count == 7 and batch.read_count == 5
+    assert batch.matches_declared is False and not batch.reconciles
+    good = ingest_file(write_csv(tmp_path / "good.csv", people(5, prefix="T"), trailer=5))
+    assert good.reconciles
+
+
+def test_a_batch_stopped_part_way_resumes_without_duplicates(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "feed.csv", people(25))
+    real = actions.ingest_chunk
+    calls = {"n": 0}
+
+    def dies_on_third_chunk(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the process dies here: nothing of this chunk is kept
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracedesk.ingest.pipeline.ingest_chunk", dies_on_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(path, chunk_size=4)
+    stopped = IngestBatch.objects.get()
+    assert stopped.status == BatchStatus.RUNNING and stopped.resume_after == 8
+    assert TestResult.objects.filter(batch=stopped).count() == 8
+    monkeypatch.setattr("tracedesk.ingest.pipeline.ingest_chunk", real)
+    resumed = ingest_file(path, chunk_size=4)
+    assert resumed.pk == stopped.pk and resumed.reconciles
+    assert (resumed.read_count, resumed.accepted_count, resumed.duplicate_count) == (25, 25, 0)
+    assert TestResult.objects.filter(batch=stopped).count() == 25
+    assert Person.objects.filter(first_name__startswith="Person").count() == 25
+
+
+def test_a_rejected_record_can_be_corrected_and_resubmitted(world: World, tmp_path: Path) -> None:
+    batch = ingest_file(write_csv(tmp_path / "feed.csv", [row("S1"), row("S2", result="MAYBE")]))
+    rejection = batch.rejections.get()
+    with pytest.raises(ValidationError) as still_bad:
+        resubmit_rejection(
+            rejection, {**rejection.fields, "result": "PERHAPS"}, actor=None, source="tests"
+        )
+    assert "result" in still_bad.value.message_dict
+    resubmit_rejection(
+        rejection, {**rejection.fields, "result": "POSITIVE"}, actor=None, source="tests"
+    )
+    batch.refresh_from_db()
+    rejection.refresh_from_db()
+    assert rejection.status == "resubmitted" and rejection.resolved_result is not None
+    assert (batch.read_count, batch.accepted_count, batch.rejected_count) == (2, 2, 0)
+    assert batch.reconciles and batch.positive_count == 1
