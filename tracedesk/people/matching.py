@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.db.models.functions import Lower
+
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.models import Person
 
@@ -37,13 +39,19 @@ def find_matches(many: Sequence[PersonDetails]) -> list[Person | None]:
     by_number: dict[str, Person] = {}
     for person in Person.objects.filter(nhs_number__in=numbers).order_by("-pk"):
         by_number[person.nhs_number] = person  # the oldest record wins
-    births = {
-        d.date_of_birth
+    wanted = [
+        key
         for d in many
-        if d.date_of_birth and d.nhs_number not in by_number and name_key(*_name(d))
-    }
+        if d.nhs_number not in by_number
+        if (key := name_key(*_name(d))) is not None
+    ]
+    # Both the surname and the date of birth narrow the query (one functional index on
+    # both): by date of birth alone, each chunk would fetch more people as the table grows.
+    candidates = Person.objects.annotate(surname=Lower("last_name")).filter(
+        surname__in={key[1] for key in wanted}, date_of_birth__in={key[2] for key in wanted}
+    )
     by_name: dict[NameKey, Person] = {}
-    for person in Person.objects.filter(date_of_birth__in=births).order_by("-pk"):
+    for person in candidates.order_by("-pk"):
         key = name_key(person.first_name, person.last_name, person.date_of_birth)
         if key:
             by_name[key] = person

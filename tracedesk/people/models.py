@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tracedesk.lib.identifiers import is_valid_nhs_number
@@ -78,9 +79,11 @@ class Person(models.Model):
 
     class Meta:
         verbose_name_plural = "people"
-        # Deterministic matching looks people up by date of birth, then compares
-        # names case-insensitively (which no plain index on names can serve).
-        indexes = [models.Index(fields=["date_of_birth"])]
+        # Deterministic matching looks people up by lower-cased surname and date of birth.
+        indexes = [
+            models.Index(fields=["date_of_birth"]),
+            models.Index(Lower("last_name"), "date_of_birth", name="person_surname_birth"),
+        ]
 
     def __str__(self) -> str:
         return f"Person {self.pk}"

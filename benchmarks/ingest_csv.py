@@ -1,0 +1,135 @@
+"""Benchmark ingesting a laboratory CSV end to end, against the floor of a bare bulk insert.
+
+    .venv/bin/python benchmarks/ingest_csv.py --rows 1000000
+    scripts/with-postgres.sh .venv/bin/python benchmarks/ingest_csv.py --rows 1000000
+
+Writes N results for N different people (about 7% positive) as a canonical CSV, then for
+SQLite (a fresh file) and, when DATABASE_URL points at PostgreSQL, for that server (emptied
+first): runs `tracedesk ingest` in a child process (wall time, peak RSS of the child), and
+measures the floor: inserting the same N rows into the same table (ingest_testresult) with
+plain executemany in batches of 10,000, no parsing, no validation, no people, no audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+GEOGRAPHY = """code,name,level,parent_code,postcode_districts
+E92000001,England,nation,,
+E12000003,Yorkshire and The Humber,region,E92000001,
+E08000035,Leeds,local_authority,E12000003,LS6 LS7
+"""
+FIELDS = [
+    *("lab_code", "specimen_id", "test_code", "test_name", "result", "specimen_collected_at"),
+    *("result_at", "nhs_number", "first_name", "last_name", "date_of_birth", "sex", "phone"),
+    *("email", "address_line1", "address_line2", "town", "postcode"),
+]
+
+
+def write_feed(path: pathlib.Path, rows: int) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(FIELDS)
+        for n in range(rows):
+            writer.writerow(
+                [
+                    "LAB-LEEDS-01", f"LD{n:08d}", "94500-6", "SARS-CoV-2 RNA",
+                    "POSITIVE" if n % 14 == 0 else "NEGATIVE",
+                    "2020-10-01T08:00:00+00:00", "2020-10-02T06:00:00+00:00", "",
+                    f"First{n}", f"Last{n % 5000}", f"19{50 + n % 50}-0{1 + n % 9}-1{n % 10}",
+                    "F" if n % 2 else "M", "", "", f"{n % 200} Test Street", "", "Leeds",
+                    f"LS{6 + n % 2} {n % 10}AB",
+                ]
+            )  # fmt: skip
+
+
+def run(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603  (our own command)
+        [sys.executable, "-m", "tracedesk.cli", *args], env=env, cwd=ROOT, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+FLOOR = """
+import os, time, django
+django.setup()
+from django.db import connection
+from django.utils import timezone
+from tracedesk.geography.models import Jurisdiction
+from tracedesk.people.models import Person
+rows = int(os.environ["BENCH_ROWS"])
+place = Jurisdiction.objects.get(code="E08000035")
+person = Person.objects.create(first_name="Floor", jurisdiction=place)
+now = timezone.now()
+sql = ("INSERT INTO ingest_testresult (lab_code, specimen_id, test_code, test_name, result,"
+       " specimen_collected_at, result_at, received_at, person_id, jurisdiction_id)"
+       " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+started = time.perf_counter()
+with connection.cursor() as cursor:
+    for start in range(0, rows, 10000):
+        cursor.executemany(sql, [("FLOOR", f"F{n:08d}", "94500-6", "SARS-CoV-2 RNA", "negative",
+                                  now, now, now, person.pk, place.pk)
+                                 for n in range(start, min(rows, start + 10000))])
+print(time.perf_counter() - started)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--chunk-size", type=int, default=2000)
+    args = parser.parse_args()
+    databases: list[tuple[str, str | None]] = [("sqlite", None)]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        databases.append(("postgresql", os.environ["DATABASE_URL"]))
+    with tempfile.TemporaryDirectory() as temp:
+        feed = pathlib.Path(temp) / "feed.csv"
+        write_feed(feed, args.rows)
+        geography = pathlib.Path(temp) / "geography.csv"
+        geography.write_text(GEOGRAPHY)
+        size = feed.stat().st_size / 2**20
+        print(f"{args.rows:,} rows, {size:.0f} MiB, chunk {args.chunk_size}")
+        print(
+            f"{'database':>10} {'ingest s':>9} {'results/s':>10} {'peak MiB':>9}"
+            f" {'floor s':>8} {'ratio':>6}"
+        )
+        for name, url in databases:
+            env = {**os.environ, "TRACEDESK_DATA_DIR": str(pathlib.Path(temp) / name)}
+            env.pop("DATABASE_URL", None)
+            if url:
+                env["DATABASE_URL"] = url
+            run(["migrate", "--verbosity", "0"], env)
+            run(["flush", "--no-input"], env)
+            run(["load_geography", str(geography)], env)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            seconds = run(["ingest", str(feed), "--chunk-size", str(args.chunk_size)], env)
+            peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+            floor_env = {
+                **env,
+                "BENCH_ROWS": str(args.rows),
+                "DJANGO_SETTINGS_MODULE": "tracedesk.settings",
+            }
+            done = subprocess.run(  # noqa: S603
+                [sys.executable, "-c", FLOOR], env=floor_env, cwd=ROOT, check=True,
+                capture_output=True, text=True,
+            )  # fmt: skip
+            floor = float(done.stdout.strip().splitlines()[-1])
+            print(
+                f"{name:>10} {seconds:>9.1f} {args.rows / seconds:>10,.0f} {peak:>9.0f}"
+                f" {floor:>8.1f} {seconds / floor:>6.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
