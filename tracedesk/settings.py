@@ -121,6 +121,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": SQLITE_BUSY_TIMEOUT,
     }
+    # Tests use a WAL file too (not Django's in-memory default, whose shared cache locks
+    # whole tables), so that concurrent readers and writers behave as in production.
+    _database["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

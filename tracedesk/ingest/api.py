@@ -122,8 +122,8 @@ def post_lab_result(request: HttpRequest, payload: LabResultIn) -> Status:
     """Ingest one result; a rejected one is kept (and answered 422 naming the field)."""
     user = caller(request)
     require(user, Right.INGEST_RESULTS)
-    fields = payload.dict()
-    record = SourceRecord(number=1, fields=fields, raw=payload.json())
+    fields = payload.model_dump()
+    record = SourceRecord(number=1, fields=fields, raw=payload.model_dump_json())
     batch = ingest_records([record], name="API result", actor=user, channel=Channel.API)
     rejection = batch.rejections.first()
     if rejection is not None:

@@ -103,7 +103,11 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 def batch_progress(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The reconciliation panel alone: polled by htmx while the batch runs."""
     batch = batch_for(request.user, batch_id)
-    return render(request, "ingest/_reconciliation.html", {"batch": batch})
+    response = render(request, "ingest/_reconciliation.html", {"batch": batch})
+    if request.headers.get("HX-Request") and batch.status != BatchStatus.RUNNING:
+        # Finished: reload the whole page so the rejected records appear with the totals.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tracedesk.ingest.tests.feeds import people, row, write_csv
 from tracedesk.testing.world import PASSWORD, World
 
 pytestmark = pytest.mark.browser
@@ -83,3 +85,29 @@ def test_keyboard_user_can_skip_to_content_and_analyst_sees_chart_and_table(
     expect(page.get_by_role("img")).to_have_count(1)
     expect(page.get_by_role("table", name="Daily figures")).to_be_visible()
     expect(page.get_by_text("Testperson")).to_have_count(0)  # aggregates only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploading_a_feed_shows_progress_then_the_reconciliation(
+    world: World, live_server: object, page: Page, tmp_path: Path
+) -> None:
+    """The real path: the file is ingested in a background thread while htmx polls."""
+    rows = [*people(600), row("BAD1", result="MAYBE")]
+    feed = write_csv(tmp_path / "results.csv", rows)
+    base = str(live_server)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("supervisor_a")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Lab results").click()
+    page.get_by_label("File (CSV, FHIR Bundle or NDJSON, HL7 v2)").set_input_files(str(feed))
+    page.get_by_role("button", name="Upload and ingest").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("results.csv")
+    expect(page.get_by_text("every record is accounted for")).to_be_visible(timeout=60_000)
+    expect(page.get_by_label("Reconciliation")).to_contain_text("601 read")
+    page.get_by_role("link", name=str(len(rows) + 1)).click()  # the rejected record's line
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rejected record")
+    page.get_by_label("result", exact=True).fill("NEGATIVE")
+    page.get_by_role("button", name="Submit again").click()
+    expect(page.get_by_text("was accepted")).to_be_visible()
+    expect(page.get_by_label("Reconciliation")).to_contain_text("601 accepted")

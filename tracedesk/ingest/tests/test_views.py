@@ -108,3 +108,12 @@ def test_correcting_a_rejection_in_the_browser(
     batch.refresh_from_db()
     assert (batch.accepted_count, batch.rejected_count) == (2, 0) and batch.reconciles
     assert TestResult.objects.filter(specimen_id="S2").exists()
+
+
+def test_polling_a_finished_batch_refreshes_the_page(
+    batch: IngestBatch, login: Callable[[str], Client]
+) -> None:
+    client = login("supervisor_a")
+    url = record_pages(batch)["ingest-progress"]
+    assert client.get(url, headers={"HX-Request": "true"})["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in client.get(url)
