@@ -46,6 +46,7 @@ class BatchOut(Schema):
     reconciles: bool
     stopped_reason: str
     warnings: list[str]
+    already_ingested: bool
 
 
 class RejectionOut(Schema):

@@ -118,6 +118,9 @@ class IngestBatch(models.Model):
         ordering = ["-received_at"]
         verbose_name_plural = "ingest batches"
 
+    # Set (not stored) when the same file is offered again after this batch completed.
+    already_ingested = False
+
     def __str__(self) -> str:
         return f"Batch {self.pk}: {self.source_name}"
 

@@ -51,13 +51,9 @@ def unplaced_jurisdiction() -> Jurisdiction:
     return root
 
 
-def _resumable(sha256: str) -> IngestBatch | None:
-    unfinished = [BatchStatus.RUNNING, BatchStatus.INCOMPLETE]
-    return (
-        IngestBatch.objects.filter(source_sha256=sha256, status__in=unfinished)
-        .order_by("-received_at")
-        .first()
-    )
+def _earlier(sha256: str) -> IngestBatch | None:
+    """Return the batch that already holds this exact file: complete, or to be resumed."""
+    return IngestBatch.objects.filter(source_sha256=sha256).order_by("-received_at").first()
 
 
 def prepare_batch(
@@ -69,11 +65,17 @@ def prepare_batch(
     lab: str | None = None,
     name: str | None = None,
 ) -> IngestBatch:
-    """Return the batch that will ingest ``path``: an unfinished one of the same file
-    (which then resumes where it stopped), or a new one."""
+    """Return the batch that will ingest ``path``.
+
+    The same bytes again find their earlier batch: an unfinished one resumes where it
+    stopped, a complete one is returned as it is (``already_ingested``) and nothing is
+    written — so re-sending a file, or re-running an ingest killed just after it
+    finished, changes nothing at all. Any other file gets a new batch.
+    """
     sha256, size = file_digest(path)
-    batch = _resumable(sha256)
+    batch = _earlier(sha256)
     if batch is not None:
+        batch.already_ingested = batch.status == BatchStatus.COMPLETE
         return batch
     return IngestBatch.objects.create(
         source_name=name or path.name,
@@ -95,6 +97,8 @@ def run_batch(
     progress: Progress | None = None,
 ) -> IngestBatch:
     """Ingest the file of a prepared batch from its resume point to the end."""
+    if batch.already_ingested:
+        return batch
     if batch.status != BatchStatus.RUNNING:
         batch.status = BatchStatus.RUNNING
         batch.save(update_fields=["status"])

@@ -26,6 +26,7 @@ def batch_summary(batch: IngestBatch) -> dict[str, Any]:
         "reconciles": batch.reconciles,
         "stopped_reason": batch.stopped_reason,
         "warnings": batch.warnings,
+        "already_ingested": batch.already_ingested,
     }
 
 
@@ -41,6 +42,11 @@ def batch_lines(batch: IngestBatch) -> list[str]:
         f" + rejected {batch.rejected_count}",
         f"  positive results: {batch.positive_count}",
     ]
+    if batch.already_ingested:
+        lines.append(
+            f"  this exact file was already ingested on {batch.finished_at:%Y-%m-%d %H:%M};"
+            " nothing was changed"
+        )
     if not batch.balanced:
         lines.append("  DOES NOT BALANCE: some records are unaccounted for")
     if batch.matches_declared is False:

@@ -69,7 +69,9 @@ def test_upload_returns_the_reconciliation(world: World, tmp_path: Path) -> None
     body = upload(client, write_csv(tmp_path / "feed.csv", rows)).json()  # type: ignore[attr-defined]
     assert (body["read"], body["accepted"], body["rejected"], body["reconciles"]) == (5, 4, 1, True)
     again = upload(client, write_csv(tmp_path / "feed.csv", rows)).json()  # type: ignore[attr-defined]
-    assert (again["accepted"], again["duplicates"], again["rejected"]) == (0, 4, 1)
+    assert again["batch"] == body["batch"] and again["already_ingested"] is True
+    copy = upload(client, write_csv(tmp_path / "copy.csv", rows, trailer=5)).json()  # type: ignore[attr-defined]
+    assert (copy["accepted"], copy["duplicates"], copy["rejected"]) == (0, 4, 1)
 
 
 def test_one_result_as_json(world: World) -> None:

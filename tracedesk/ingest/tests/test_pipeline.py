@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
+from tracedesk.audit.models import AuditEvent
 from tracedesk.cases.models import Case
 from tracedesk.ingest import actions
 from tracedesk.ingest.actions import resubmit_rejection
@@ -47,12 +48,16 @@ def test_a_feed_reconciles_and_keeps_every_rejected_record(world: World, tmp_pat
 
 def test_the_same_file_again_changes_nothing(world: World, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "feed.csv", people(30))
-    ingest_file(path)
-    counts = [m.objects.count() for m in (TestResult, Person, Case, TracingTask)]
+    first = ingest_file(path)
+    models = (TestResult, Person, Case, TracingTask, IngestBatch, AuditEvent)
+    counts = [m.objects.count() for m in models]
     again = ingest_file(path)
-    assert again.reconciles
-    assert (again.read_count, again.accepted_count, again.duplicate_count) == (30, 0, 30)
-    assert [m.objects.count() for m in (TestResult, Person, Case, TracingTask)] == counts
+    assert again.pk == first.pk and again.already_ingested and again.reconciles
+    assert [m.objects.count() for m in models] == counts
+    # The same results in another file are all duplicates, in a batch of their own.
+    other = ingest_file(write_csv(tmp_path / "copy.csv", people(30), trailer=30))
+    assert (other.read_count, other.accepted_count, other.duplicate_count) == (30, 0, 30)
+    assert [m.objects.count() for m in models[:4]] == counts[:4]
 
 
 def test_positive_results_become_cases_with_a_deadline(world: World, tmp_path: Path) -> None:
@@ -84,7 +89,10 @@ def test_resending_a_file_that_corrects_itself_changes_nothing(
     path = write_csv(tmp_path / "feed.csv", [row("S1"), row("S1", result="VOID", result_at=later)])
     first = ingest_file(path)
     assert (first.accepted_count, first.correction_count) == (2, 1)
-    again = ingest_file(path)
+    copy = write_csv(
+        tmp_path / "copy.csv", [row("S1"), row("S1", result="VOID", result_at=later)], trailer=2
+    )
+    again = ingest_file(copy)
     assert (again.accepted_count, again.correction_count, again.duplicate_count) == (0, 0, 2)
     assert TestResultRevision.objects.count() == 1
     assert TestResult.objects.get(specimen_id="S1").result == "void"
