@@ -24,9 +24,10 @@ from tracedesk.ingest.models import (
     TestResult,
     TestResultRevision,
 )
-from tracedesk.ingest.validation import Invalid, LabResult, Valid, check
+from tracedesk.ingest.validation import Invalid, LabResult, Valid, check, unsaved_result
 from tracedesk.people.actions import find_or_create_people, find_or_create_person
 from tracedesk.people.details import PersonDetails
+from tracedesk.people.models import Person
 from tracedesk.tracing.actions import create_case_task
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "natural_key",
     "record_test_result",
     "resubmit_rejection",
+    "store_new_results",
 ]
 
 
@@ -60,6 +62,7 @@ def record_test_result(
     if existing:
         return existing, False
     received = received_at or timezone.now()
+    unsaved_result(lab, f"{lab.lab_code}/{lab.specimen_id}")  # a feed record's rules
     person, _ = find_or_create_person(
         patient,
         fallback_jurisdiction=fallback_jurisdiction,
@@ -67,30 +70,50 @@ def record_test_result(
         source=source,
         purpose="laboratory result",
     )
-    case = None
-    if lab.result == Result.POSITIVE:
-        case, _ = open_or_extend_case(
-            person, lab.specimen_collected_at, opened_at=received, actor=actor, source=source
+    return store_new_results([(lab, person)], received=received, batch=None, actor=actor,
+                             source=source)[0], True  # fmt: skip
+
+
+def store_new_results(
+    new: Sequence[tuple[LabResult, Person]],
+    *,
+    received: dt.datetime,
+    batch: IngestBatch | None,
+    actor: object,
+    source: str,
+) -> list[TestResult]:
+    """Store results not seen before; each positive opens or extends its case and task.
+
+    Runs inside the caller's transaction (a chunk, or one result).
+    """
+    fresh: list[TestResult] = []
+    for lab, person in new:
+        case = None
+        if lab.result == Result.POSITIVE:
+            case, _ = open_or_extend_case(
+                person, lab.specimen_collected_at, opened_at=received, actor=actor, source=source
+            )
+            due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
+            create_case_task(case, due_by=due, created_at=received, actor=actor, source=source)
+        fresh.append(
+            TestResult(
+                lab_code=lab.lab_code,
+                specimen_id=lab.specimen_id,
+                test_code=lab.test_code,
+                test_name=lab.test_name,
+                result=lab.result,
+                specimen_collected_at=lab.specimen_collected_at,
+                result_at=lab.result_at,
+                received_at=received,
+                person=person,
+                case=case,
+                jurisdiction=person.jurisdiction,
+                batch=batch,
+            )
         )
-        due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
-        create_case_task(case, due_by=due, created_at=received, actor=actor, source=source)
-    result = TestResult(
-        lab_code=lab.lab_code,
-        specimen_id=lab.specimen_id,
-        test_code=lab.test_code,
-        test_name=lab.test_name,
-        result=lab.result,
-        specimen_collected_at=lab.specimen_collected_at,
-        result_at=lab.result_at,
-        received_at=received,
-        person=person,
-        case=case,
-        jurisdiction=person.jurisdiction,
-    )
-    result.full_clean()
-    result.save()
-    record_event(actor, Action.CREATE, result, purpose="laboratory result", source=source)
-    return result, True
+    TestResult.objects.bulk_create(fresh)
+    record_events(actor, Action.CREATE, fresh, purpose="laboratory result", source=source)
+    return fresh
 
 
 NaturalKey = tuple[str, str, str]
@@ -200,36 +223,14 @@ def ingest_chunk(
         source=source,
         purpose="laboratory result",
     )
-    received = batch.received_at
-    fresh: list[TestResult] = []
-    for record, (person, _) in zip(new.values(), people, strict=True):
-        lab = record.lab
-        case = None
-        if lab.result == Result.POSITIVE:
-            case, _ = open_or_extend_case(
-                person, lab.specimen_collected_at, opened_at=received, actor=actor, source=source
-            )
-            due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
-            create_case_task(case, due_by=due, created_at=received, actor=actor, source=source)
-            outcome.positives += 1
-        fresh.append(
-            TestResult(
-                lab_code=lab.lab_code,
-                specimen_id=lab.specimen_id,
-                test_code=lab.test_code,
-                test_name=lab.test_name,
-                result=lab.result,
-                specimen_collected_at=lab.specimen_collected_at,
-                result_at=lab.result_at,
-                received_at=received,
-                person=person,
-                case=case,
-                jurisdiction=person.jurisdiction,
-                batch=batch,
-            )
-        )
-    TestResult.objects.bulk_create(fresh)
-    record_events(actor, Action.CREATE, fresh, purpose="laboratory result", source=source)
+    fresh = store_new_results(
+        [(record.lab, person) for record, (person, _) in zip(new.values(), people, strict=True)],
+        received=batch.received_at,
+        batch=batch,
+        actor=actor,
+        source=source,
+    )
+    outcome.positives += sum(1 for result in fresh if result.result == Result.POSITIVE)
     outcome.accepted = len(fresh)
     stored.update({(t.lab_code, t.specimen_id, t.test_code): t for t in fresh})
 

@@ -2,11 +2,8 @@
 """Laboratory results through the API: upload a file, post one result, see batches,
 correct rejected records."""
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,7 +18,7 @@ from tracedesk.audit.reads import audit_read
 from tracedesk.ingest.access import batch_for, batches_for, rejection_for, rejections_for
 from tracedesk.ingest.actions import resubmit_rejection
 from tracedesk.ingest.models import Channel, IngestBatch, RejectedRecord
-from tracedesk.ingest.pipeline import ingest_file, ingest_records
+from tracedesk.ingest.pipeline import ingest_file, ingest_records, save_upload
 from tracedesk.ingest.reporting import batch_summary
 from tracedesk.lib.labfeeds import FeedError, SourceRecord
 from tracedesk.people.schemas import Pages
@@ -101,12 +98,7 @@ def upload_lab_file(
     """Ingest a whole file (CSV, FHIR Bundle or NDJSON, HL7) and return its reconciliation."""
     user = caller(request)
     require(user, Right.INGEST_RESULTS)
-    uploads = Path(settings.DATA_DIR) / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=uploads, delete=False, suffix=".upload") as handle:
-        for block in file.chunks():
-            handle.write(block)
-    path = Path(handle.name)
+    path = save_upload(file.chunks())
     try:
         batch = ingest_file(
             path, actor=user, channel=Channel.API, format=format, lab=lab, name=file.name

@@ -9,9 +9,11 @@ the result is the same as one uninterrupted run.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +39,16 @@ def file_digest(path: Path) -> tuple[str, int]:
             digest.update(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+def save_upload(chunks: Iterable[bytes]) -> Path:
+    """Write an uploaded file to the data directory, block by block; the caller deletes it."""
+    uploads = Path(settings.DATA_DIR) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=uploads, delete=False, suffix=".upload") as handle:
+        for block in chunks:
+            handle.write(block)
+    return Path(handle.name)
 
 
 def unplaced_jurisdiction() -> Jurisdiction:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from tracedesk.geography.models import Jurisdiction
-from tracedesk.ingest.models import Result
+from tracedesk.ingest.models import Result, TestResult
 from tracedesk.lib.labfeeds import SourceRecord
 from tracedesk.people.actions import unsaved_person
 from tracedesk.people.details import PersonDetails, parse_person
@@ -25,6 +25,19 @@ class LabResult:
     result: str
     specimen_collected_at: dt.datetime
     result_at: dt.datetime
+
+
+def unsaved_result(lab: LabResult, where: str) -> TestResult:
+    """Build the TestResult a record would store and check its own fields (lengths, order
+    of dates) so that storing a chunk cannot fail on them; raise ValidationError."""
+    result = TestResult(**{f: getattr(lab, f) for f in LabResult.__dataclass_fields__})
+    try:
+        result.clean_fields(exclude=["person", "case", "jurisdiction", "batch", "received_at"])
+        result.clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError({field: f"{where}: {field}: {' '.join(messages)}"}) from None
+    return result
 
 
 RESULTS = {"POSITIVE": Result.POSITIVE, "NEGATIVE": Result.NEGATIVE, "VOID": Result.VOID}
@@ -82,6 +95,18 @@ def check(record: SourceRecord) -> Valid | Invalid:
             raise ValidationError(
                 {"result_at": f"{where}: the result is dated before the specimen was collected"}
             )
+        unsaved_result(
+            LabResult(
+                lab_code=fields["lab_code"].strip(),
+                specimen_id=fields["specimen_id"].strip(),
+                test_code=fields["test_code"].strip(),
+                test_name=fields.get("test_name", "").strip(),
+                result=result,
+                specimen_collected_at=collected,
+                result_at=issued,
+            ),
+            where,
+        )
         patient = parse_person(fields, record=where)
         # The person is checked now (lengths, formats) so that storing the chunk cannot
         # fail on them; where they will live is decided when they are stored.

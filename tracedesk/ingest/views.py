@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from tracedesk.audit.reads import audit_read
 from tracedesk.ingest.access import batch_for, batches_for, rejection_for, rejections_for
 from tracedesk.ingest.actions import resubmit_rejection
 from tracedesk.ingest.models import BatchStatus, Channel, IngestBatch, RejectionStatus
-from tracedesk.ingest.pipeline import prepare_batch, run_batch
+from tracedesk.ingest.pipeline import prepare_batch, run_batch, save_upload
 from tracedesk.lib.labfeeds import CANONICAL_FIELDS, FeedError
 
 FORMATS = [("", "Detect from the content"), ("csv", "CSV"), ("fhir-ndjson", "FHIR NDJSON"),
@@ -56,12 +55,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if uploaded is None:
         messages.error(request, "Choose a file to upload.")
         return redirect("ingest-list")
-    uploads = Path(settings.DATA_DIR) / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=uploads, delete=False, suffix=".upload") as handle:
-        for block in uploaded.chunks():
-            handle.write(block)
-    path = Path(handle.name)
+    path = save_upload(uploaded.chunks())
     try:
         batch = prepare_batch(
             path,

@@ -28,17 +28,19 @@ def test_a_feed_reconciles_and_keeps_every_rejected_record(world: World, tmp_pat
         row("S4", specimen_collected_at="31/02/2020"),
         row("S5", nhs_number="1234567890"),
         row("S6", result_at="2020-09-30T00:00:00+00:00"),  # before collection
+        row("S7" * 40),  # longer than any laboratory's specimen id may be
     ]
     batch = ingest_file(write_csv(tmp_path / "feed.csv", rows))
     assert batch.status == BatchStatus.COMPLETE and batch.reconciles
-    assert (batch.read_count, batch.accepted_count, batch.duplicate_count) == (6, 2, 0)
-    assert batch.rejected_count == 4 and batch.positive_count == 1
+    assert (batch.read_count, batch.accepted_count, batch.duplicate_count) == (7, 2, 0)
+    assert batch.rejected_count == 5 and batch.positive_count == 1
     rejected = {(r.number, r.field) for r in batch.rejections.all()}
     assert rejected == {
         (3, "result"),
         (5, "specimen_collected_at"),
         (6, "nhs_number"),
         (7, "result_at"),
+        (8, "specimen_id"),
     }
     bad_date = batch.rejections.get(number=5)
     assert "31/02/2020" in bad_date.reason and "record 5" in bad_date.reason
