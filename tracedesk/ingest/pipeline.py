@@ -119,11 +119,13 @@ def run_batch(
         feed = open_feed(path, format=batch.format, mapping=columns, skip=batch.resume_after)
         _run(batch, feed, chunk_size=chunk_size, actor=actor, progress=progress)
     except (FeedError, OSError, UnicodeError) as exc:
-        batch.refresh_from_db()
-        batch.status = BatchStatus.INCOMPLETE
-        batch.stopped_reason = f"Stopped after record {batch.resume_after}: {exc}"
-        batch.save(update_fields=["status", "stopped_reason"])
+        _stopped(batch, str(exc))
         return batch
+    except Exception as exc:
+        # Anything unexpected (a database error, a bug) is shown on the batch and raised;
+        # the chunk in progress was rolled back, so the batch resumes from its last one.
+        _stopped(batch, f"{type(exc).__name__}: {exc}")
+        raise
     batch.declared_count = feed.declared_count
     batch.warnings = sorted({*batch.warnings, *feed.warnings})
     batch.status = BatchStatus.COMPLETE
@@ -131,6 +133,13 @@ def run_batch(
     batch.finished_at = timezone.now()
     batch.save()
     return batch
+
+
+def _stopped(batch: IngestBatch, reason: str) -> None:
+    batch.refresh_from_db()
+    batch.status = BatchStatus.INCOMPLETE
+    batch.stopped_reason = f"Stopped after record {batch.resume_after}: {reason}"
+    batch.save(update_fields=["status", "stopped_reason"])
 
 
 def ingest_file(

@@ -144,6 +144,30 @@ def test_a_batch_stopped_part_way_resumes_without_duplicates(
     assert Person.objects.filter(first_name__startswith="Person").count() == 25
 
 
+def test_an_unexpected_error_marks_the_batch_incomplete_and_it_resumes(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "feed.csv", people(10))
+    real = actions.ingest_chunk
+    calls = {"n": 0}
+
+    def fails_once(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracedesk.ingest.pipeline.ingest_chunk", fails_once)
+    with pytest.raises(RuntimeError):
+        ingest_file(path, chunk_size=4)
+    stopped = IngestBatch.objects.get()
+    assert stopped.status == BatchStatus.INCOMPLETE and not stopped.reconciles
+    assert stopped.stopped_reason == "Stopped after record 4: RuntimeError: disk full"
+    resumed = ingest_file(path, chunk_size=4)
+    assert resumed.pk == stopped.pk and resumed.reconciles and resumed.accepted_count == 10
+    assert resumed.stopped_reason == ""
+
+
 def test_a_rejected_record_can_be_corrected_and_resubmitted(world: World, tmp_path: Path) -> None:
     batch = ingest_file(write_csv(tmp_path / "feed.csv", [row("S1"), row("S2", result="MAYBE")]))
     rejection = batch.rejections.get()
