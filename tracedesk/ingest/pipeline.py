@@ -198,6 +198,10 @@ def ingest_records(
 ) -> IngestBatch:
     """Ingest records that arrived without a file (one result posted to the API)."""
     digest = hashlib.sha256("\n".join(r.raw for r in records).encode()).hexdigest()
+    earlier = _earlier(digest)
+    if earlier is not None and earlier.status == BatchStatus.COMPLETE:
+        earlier.already_ingested = True  # the same message again: nothing is written
+        return earlier
     with transaction.atomic():
         batch = IngestBatch.objects.create(
             source_name=name,

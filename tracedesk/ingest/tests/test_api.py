@@ -80,6 +80,11 @@ def test_one_result_as_json(world: World) -> None:
         "/api/lab-results", json.dumps(row("J1")), content_type="application/json"
     )
     assert created.status_code == 201 and created.json()["accepted"] == 1
+    batches = IngestBatch.objects.count()
+    again = client.post("/api/lab-results", json.dumps(row("J1")), content_type="application/json")
+    assert again.json()["already_ingested"] is True
+    assert again.json()["batch"] == created.json()["batch"]
+    assert IngestBatch.objects.count() == batches
     bad = client.post(
         "/api/lab-results",
         json.dumps({**row("J2"), "result_at": "soon"}),
