@@ -17,34 +17,14 @@ from tracedesk.lib.labfeeds import (
     SourceRecord,
     open_feed,
 )
+from tracedesk.lib.tests.labfeed_example import example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "labfeeds"
 HEADER = ",".join(CANONICAL_FIELDS)
 
 
 def row(**overrides: str) -> dict[str, str]:
-    values = {
-        "lab_code": "LAB-LEEDS-01",
-        "specimen_id": "LD000001",
-        "test_code": "94500-6",
-        "test_name": "SARS-CoV-2 RNA",
-        "result": "POSITIVE",
-        "specimen_collected_at": "2020-09-13T08:30:00+00:00",
-        "result_at": "2020-09-14T10:22:31+00:00",
-        "nhs_number": "9434765919",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1990-12-10",
-        "sex": "female",
-        "phone": "07700900123",
-        "email": "ada@example.com",
-        "address_line1": "12 High Street",
-        "address_line2": "Flat 2",
-        "town": "Leeds",
-        "postcode": "LS6 3AB",
-    }
-    values.update(overrides)
-    return values
+    return example(**overrides)
 
 
 def csv_text(rows: list[dict[str, str]], trailer: int | None = None) -> str:

@@ -16,6 +16,7 @@ from tracedesk.lib.labfeeds import (
     SourceRecord,
     open_feed,
 )
+from tracedesk.lib.tests.labfeed_example import example
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -91,26 +92,7 @@ def test_ndjson_record_is_read_per_the_contract(tmp_path: Path) -> None:
     [record] = read(feed)
     assert record.error is None, record.error
     assert record.number == 1
-    assert record.fields == {
-        "lab_code": "LAB-LEEDS-01",
-        "specimen_id": "LD000001",
-        "test_code": "94500-6",
-        "test_name": "SARS-CoV-2 RNA",
-        "result": "POSITIVE",
-        "specimen_collected_at": "2020-09-13T08:30:00+00:00",
-        "result_at": "2020-09-14T10:22:31+01:00",
-        "nhs_number": "9434765919",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1990-12-10",
-        "sex": "female",
-        "phone": "07700900123",
-        "email": "ada@example.com",
-        "address_line1": "12 High Street",
-        "address_line2": "Flat 2",
-        "town": "Leeds",
-        "postcode": "LS6 3AB",
-    }
+    assert record.fields == example(result_at="2020-09-14T10:22:31+01:00")
     assert json.loads(record.raw) == ndjson_observation()
     assert feed.declared_count is None
 

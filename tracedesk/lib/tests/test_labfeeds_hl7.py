@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tracedesk.lib.labfeeds import Hl7Feed, SourceRecord, open_feed
+from tracedesk.lib.tests.labfeed_example import example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "labfeeds"
 
@@ -65,27 +66,10 @@ def test_the_contract_example() -> None:
     feed, [record] = read(FIXTURES / "example.hl7")
     assert record.error is None, record.error
     assert record.number == 1
-    assert record.fields == {
-        "lab_code": "LAB-LEEDS-01",
-        "specimen_id": "LD000001",
-        "test_code": "94500-6",
-        "test_name": "SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA "
-        "with probe detection",
-        "result": "POSITIVE",
-        "specimen_collected_at": "2020-09-13T08:30:00+00:00",
-        "result_at": "2020-09-14T10:22:31+00:00",
-        "nhs_number": "9434765919",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1990-12-10",
-        "sex": "female",
-        "phone": "07700900123",
-        "email": "ada@example.com",
-        "address_line1": "12 High Street",
-        "address_line2": "Flat 2",
-        "town": "Leeds",
-        "postcode": "LS6 3AB",
-    }
+    assert record.fields == example(
+        test_name="SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA "
+        "with probe detection"
+    )
     assert record.raw.startswith("MSH|^~\\&|LIMS|LAB-LEEDS-01|")
     assert record.raw.count("\r") == 4
     assert feed.warnings == []
