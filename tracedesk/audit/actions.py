@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from tracedesk.audit.models import Action, AuditEvent
 
@@ -38,24 +41,48 @@ def record_event(
 def record_events(
     actor: Any,
     action: Action,
-    objects: Iterable[models.Model],
+    model: type[models.Model],
+    ids: Sequence[int],
     *,
     purpose: str,
     source: str = "",
-) -> None:
-    """Write one audit event per object in one statement; inside the caller's transaction."""
+) -> AuditEvent | None:
+    """Write one audit event for an action over many records of ``model`` (their ``ids``).
+
+    Used by set-based writes (a chunk of a laboratory feed): one row instead of one
+    per record, still naming every record. Inside the caller's transaction.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Audit events are written inside the transaction of the change.")
+    if not ids:
+        return None
     signed_in = getattr(actor, "is_authenticated", False)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor if signed_in else None,
-            actor_role=getattr(actor, "role", "") if signed_in else "",
-            source=source,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            purpose=purpose,
-        )
-        for obj in objects
+    return AuditEvent.objects.create(
+        actor=actor if signed_in else None,
+        actor_role=getattr(actor, "role", "") if signed_in else "",
+        source=source,
+        action=action,
+        object_type=model._meta.label_lower,
+        object_ids=list(ids),
+        purpose=purpose,
+    )
+
+
+def events_about(obj: models.Model) -> QuerySet[AuditEvent]:
+    """Every audit event about ``obj``: its own, and those of actions over many records."""
+    label, pk = obj._meta.label_lower, int(obj.pk)
+    if connection.vendor == "postgresql":
+        listed = "object_ids @> %s::jsonb"
+        params: list[object] = [json.dumps([pk])]
+    else:
+        listed = "EXISTS (SELECT 1 FROM json_each(object_ids) WHERE value = %s)"
+        params = [pk]
+    in_lists = (
+        AuditEvent.objects.filter(object_type=label, object_id="")
+        .alias(lists=RawSQL(listed, params, output_field=BooleanField()))  # noqa: S611  (constant SQL)
+        .filter(lists=True)
+        .values("pk")
+    )
+    return AuditEvent.objects.filter(object_type=label).filter(
+        Q(object_id=str(pk)) | Q(pk__in=in_lists)
     )

@@ -15,6 +15,10 @@ class Action(models.TextChoices):
 class AuditEvent(models.Model):
     """Who touched which record, when and why. Never holds personal values.
 
+    One event may cover many records of one type changed together (a chunk of a
+    laboratory feed): ``object_ids`` then lists them and ``object_id`` is empty;
+    ``events_about`` finds an object's events either way.
+
     ``actor`` is empty for work done by the system itself (loaders, the worker);
     ``source`` then names the command or job.
     """
@@ -32,6 +36,9 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=60, help_text="app_label.model")
     object_id = models.CharField(max_length=40, blank=True)
+    object_ids = models.JSONField(
+        default=list, blank=True, help_text="For one action over many records: their ids"
+    )
     purpose = models.CharField(max_length=120, blank=True)
     fields = models.JSONField(default=list, blank=True, help_text="Names of fields changed")
     client_ip = models.GenericIPAddressField(null=True, blank=True)

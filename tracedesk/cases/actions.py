@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,17 +12,104 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracedesk.audit.actions import record_event
+from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
+from tracedesk.bulk import among, insert_rows
 from tracedesk.cases.models import Case, CaseStatus, Contact
 from tracedesk.people.actions import find_or_create_person
 from tracedesk.people.details import PersonDetails
+from tracedesk.people.matching import PersonRef
 from tracedesk.people.models import Person
 from tracedesk.places.models import Setting
 from tracedesk.tracing.actions import create_contact_task
 
 
 @transaction.atomic
+def open_or_extend_cases(
+    positives: Sequence[tuple[PersonRef, dt.datetime]],
+    *,
+    opened_at: dt.datetime | None = None,
+    actor: object,
+    source: str,
+) -> list[tuple[int, bool]]:
+    """Attach each positive specimen (person, collected at) to its episode, or open a case.
+
+    Returns, for each, the case id and whether this specimen opened it. The
+    episode rule: a specimen within ``settings.EPISODE_DAYS`` of a case's specimens
+    (after its latest, or before its first when results arrive out of order)
+    belongs to that case, which widens to include it. Specimens are applied in
+    the order given, exactly as one call each would; set-based: a few statements
+    for any number.
+    """
+    window = dt.timedelta(days=settings.EPISODE_DAYS)
+    episodes: dict[int, list[_Episode]] = defaultdict(list)
+    for pk, owner, first, latest in (
+        Case.objects.select_for_update()
+        .filter(among(Case, "person", {person.pk for person, _ in positives}))
+        .values_list("pk", "person_id", "first_specimen_at", "latest_specimen_at")
+    ):
+        episodes[owner].append(_Episode(pk, first, latest, (first, latest)))
+    opened: list[tuple[_Episode, PersonRef]] = []
+    found: list[tuple[_Episode, bool]] = []
+    for person, at in positives:
+        fitting = [
+            e for e in episodes[person.pk] if e.first <= at + window and e.latest >= at - window
+        ]
+        if fitting:
+            episode = max(fitting, key=lambda e: e.latest)
+            episode.first, episode.latest = min(episode.first, at), max(episode.latest, at)
+            found.append((episode, False))
+            continue
+        episode = _Episode(0, at, at)
+        episodes[person.pk].append(episode)
+        opened.append((episode, person))
+        found.append((episode, True))
+    when = opened_at or timezone.now()
+    ids = insert_rows(
+        Case,
+        [*("person", "jurisdiction", "status", "first_specimen_at", "latest_specimen_at"),
+         *("is_complex", "created_at")],
+        [(person.pk, person.jurisdiction_id, CaseStatus.OPEN, e.first, e.latest, False, when)
+         for e, person in opened],
+    )  # fmt: skip
+    for (episode, _), pk in zip(opened, ids, strict=True):
+        episode.pk = pk
+    record_events(actor, Action.CREATE, Case, ids, purpose="new positive result", source=source)
+    for episode in (e for es in episodes.values() for e in es if e.changed_fields()):
+        changed = episode.changed_fields()
+        Case.objects.filter(pk=episode.pk).update(
+            first_specimen_at=episode.first, latest_specimen_at=episode.latest
+        )
+        record_event(
+            actor, Action.UPDATE, Case(pk=episode.pk), purpose="positive result within the episode",
+            source=source, fields=changed,
+        )  # fmt: skip
+    return [(episode.pk, created) for episode, created in found]
+
+
+@dataclass
+class _Episode:
+    pk: int  # 0 until a new case is inserted
+    first: dt.datetime
+    latest: dt.datetime
+    stored: tuple[dt.datetime, dt.datetime] | None = None  # bounds in the database
+
+    def changed_fields(self) -> list[str]:
+        """The bounds of a stored case that this call has moved."""
+        if self.stored is None:
+            return []
+        return [
+            name
+            for name, now, before in zip(
+                ("first_specimen_at", "latest_specimen_at"),
+                (self.first, self.latest),
+                self.stored,
+                strict=True,
+            )
+            if now != before
+        ]
+
+
 def open_or_extend_case(
     person: Person,
     specimen_at: dt.datetime,
@@ -29,50 +118,12 @@ def open_or_extend_case(
     actor: object,
     source: str,
 ) -> tuple[Case, bool]:
-    """Attach a positive specimen to the person's episode, or open a new case.
-
-    The episode rule: a specimen within ``settings.EPISODE_DAYS`` of a case's
-    specimens (after its latest, or before its first when results arrive out of
-    order) belongs to that case, which widens to include it.
-    """
-    window = dt.timedelta(days=settings.EPISODE_DAYS)
-    episode = (
-        Case.objects.select_for_update()
-        .filter(
-            person=person,
-            first_specimen_at__lte=specimen_at + window,
-            latest_specimen_at__gte=specimen_at - window,
-        )
-        .order_by("-latest_specimen_at")
-        .first()
+    """One positive specimen: see ``open_or_extend_cases``."""
+    ref = PersonRef(person.pk, person.jurisdiction_id, person.preferred_language)
+    [(pk, created)] = open_or_extend_cases(
+        [(ref, specimen_at)], opened_at=opened_at, actor=actor, source=source
     )
-    if episode:
-        changed = []
-        if specimen_at > episode.latest_specimen_at:
-            episode.latest_specimen_at, changed = specimen_at, ["latest_specimen_at"]
-        elif specimen_at < episode.first_specimen_at:
-            episode.first_specimen_at, changed = specimen_at, ["first_specimen_at"]
-        if changed:
-            episode.save(update_fields=changed)
-            record_event(
-                actor,
-                Action.UPDATE,
-                episode,
-                purpose="positive result within the episode",
-                source=source,
-                fields=changed,
-            )
-        return episode, False
-    case = Case.objects.create(
-        person=person,
-        jurisdiction=person.jurisdiction,
-        status=CaseStatus.OPEN,
-        first_specimen_at=specimen_at,
-        latest_specimen_at=specimen_at,
-        created_at=opened_at or timezone.now(),
-    )
-    record_event(actor, Action.CREATE, case, purpose="new positive result", source=source)
-    return case, True
+    return Case.objects.get(pk=pk), created
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from django.utils import timezone
 from tracedesk.accounts.models import signed_in
 from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
-from tracedesk.cases.actions import open_or_extend_case
+from tracedesk.bulk import among, insert_rows
+from tracedesk.cases.actions import open_or_extend_case, open_or_extend_cases
 from tracedesk.geography.models import Jurisdiction
 from tracedesk.ingest.models import (
     IngestBatch,
@@ -24,11 +25,13 @@ from tracedesk.ingest.models import (
     TestResult,
     TestResultRevision,
 )
-from tracedesk.ingest.validation import Invalid, LabResult, Valid, check, unsaved_result
-from tracedesk.people.actions import find_or_create_people, find_or_create_person
+from tracedesk.ingest.validation import Invalid, LabResult, Valid, check, check_result
+from tracedesk.people.actions import find_or_create_people
 from tracedesk.people.details import PersonDetails
-from tracedesk.people.models import Person
-from tracedesk.tracing.actions import create_case_task
+from tracedesk.people.matching import PersonRef
+from tracedesk.tracing.actions import create_case_task, create_case_tasks
+
+POSITIVE = Result.POSITIVE
 
 __all__ = [
     "ChunkOutcome",
@@ -61,59 +64,62 @@ def record_test_result(
     ).first()
     if existing:
         return existing, False
-    received = received_at or timezone.now()
-    unsaved_result(lab, f"{lab.lab_code}/{lab.specimen_id}")  # a feed record's rules
-    person, _ = find_or_create_person(
-        patient,
-        fallback_jurisdiction=fallback_jurisdiction,
-        actor=actor,
-        source=source,
-        purpose="laboratory result",
+    check_result(lab, f"{lab.lab_code}/{lab.specimen_id}")  # a feed record's rules
+    [(person, _)] = find_or_create_people(
+        [(patient, fallback_jurisdiction)], actor=actor, source=source, purpose=PURPOSE
     )
-    return store_new_results([(lab, person)], received=received, batch=None, actor=actor,
-                             source=source)[0], True  # fmt: skip
+    [pk] = store_new_results(
+        [(lab, person)], received=received_at or timezone.now(), batch=None, actor=actor,
+        source=source,
+    )  # fmt: skip
+    return TestResult.objects.get(pk=pk), True
+
+
+PURPOSE = "laboratory result"
+RESULT_COLUMNS = [
+    *("lab_code", "specimen_id", "test_code", "test_name", "result", "specimen_collected_at"),
+    *("result_at", "received_at", "person", "case", "jurisdiction", "batch"),
+]
 
 
 def store_new_results(
-    new: Sequence[tuple[LabResult, Person]],
+    new: Sequence[tuple[LabResult, PersonRef]],
     *,
     received: dt.datetime,
     batch: IngestBatch | None,
     actor: object,
     source: str,
-) -> list[TestResult]:
-    """Store results not seen before; each positive opens or extends its case and task.
+) -> list[int]:
+    """Store results not seen before and return their ids; each positive opens or extends
+    its case, which gets its task "reach this case" due ``CASE_DEADLINE_HOURS`` after
+    the result was received.
 
-    Runs inside the caller's transaction (a chunk, or one result).
+    Set-based (a few statements for any number) and inside the caller's transaction
+    (a chunk, or one result).
     """
-    fresh: list[TestResult] = []
-    for lab, person in new:
-        case = None
-        if lab.result == Result.POSITIVE:
-            case, _ = open_or_extend_case(
-                person, lab.specimen_collected_at, opened_at=received, actor=actor, source=source
-            )
-            due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
-            create_case_task(case, due_by=due, created_at=received, actor=actor, source=source)
-        fresh.append(
-            TestResult(
-                lab_code=lab.lab_code,
-                specimen_id=lab.specimen_id,
-                test_code=lab.test_code,
-                test_name=lab.test_name,
-                result=lab.result,
-                specimen_collected_at=lab.specimen_collected_at,
-                result_at=lab.result_at,
-                received_at=received,
-                person=person,
-                case=case,
-                jurisdiction=person.jurisdiction,
-                batch=batch,
-            )
-        )
-    TestResult.objects.bulk_create(fresh)
-    record_events(actor, Action.CREATE, fresh, purpose="laboratory result", source=source)
-    return fresh
+    positives = [
+        (person, lab.specimen_collected_at) for lab, person in new if lab.result == POSITIVE
+    ]
+    cases = iter(open_or_extend_cases(positives, opened_at=received, actor=actor, source=source))
+    case_of = [next(cases)[0] if lab.result == POSITIVE else None for lab, _ in new]
+    due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
+    create_case_tasks(
+        {case for case in case_of if case is not None}, due_by=due, created_at=received,
+        actor=actor, source=source,
+    )  # fmt: skip
+    batch_id = batch.pk if batch else None
+    ids = insert_rows(
+        TestResult,
+        RESULT_COLUMNS,
+        [
+            (lab.lab_code, lab.specimen_id, lab.test_code, lab.test_name, lab.result,
+             lab.specimen_collected_at, lab.result_at, received, person.pk, case,
+             person.jurisdiction_id, batch_id)
+            for (lab, person), case in zip(new, case_of, strict=True)
+        ],
+    )  # fmt: skip
+    record_events(actor, Action.CREATE, TestResult, ids, purpose=PURPOSE, source=source)
+    return ids
 
 
 NaturalKey = tuple[str, str, str]
@@ -159,6 +165,23 @@ def correct_test_result(
     return result
 
 
+Stored = tuple[int, str, dt.datetime]  # id, result, result_at
+
+
+def _stored(records: Sequence[Valid]) -> dict[NaturalKey, Stored]:
+    """The stored results that records of a chunk already have (by natural key)."""
+    specimens: dict[str, set[str]] = {}
+    for record in records:
+        specimens.setdefault(record.lab.lab_code, set()).add(record.lab.specimen_id)
+    stored: dict[NaturalKey, Stored] = {}
+    for lab_code, ids in specimens.items():
+        for *key, pk, result, result_at in TestResult.objects.filter(
+            among(TestResult, "specimen_id", ids), lab_code=lab_code
+        ).values_list("lab_code", "specimen_id", "test_code", "pk", "result", "result_at"):
+            stored[tuple(key)] = (pk, result, result_at)  # type: ignore[index]
+    return stored
+
+
 @dataclass
 class ChunkOutcome:
     accepted: int = 0
@@ -199,15 +222,7 @@ def ingest_chunk(
     )
     outcome.rejected = len(rejected)
 
-    keys = {natural_key(r.lab) for r in valid}
-    stored: dict[NaturalKey, TestResult] = {}
-    for lab_code in {key[0] for key in keys}:
-        specimens = [key[1] for key in keys if key[0] == lab_code]
-        for found in TestResult.objects.select_related("person").filter(
-            lab_code=lab_code, specimen_id__in=specimens
-        ):
-            stored[(found.lab_code, found.specimen_id, found.test_code)] = found
-
+    stored = _stored(valid)
     new: dict[NaturalKey, Valid] = {}
     later: list[Valid] = []  # repeats of a key: duplicates or corrections, applied after
     for record in valid:
@@ -221,31 +236,38 @@ def ingest_chunk(
         [(r.patient, fallback_jurisdiction) for r in new.values()],
         actor=actor,
         source=source,
-        purpose="laboratory result",
+        purpose=PURPOSE,
+        checked=True,  # by validation.check, record by record
     )
-    fresh = store_new_results(
+    ids = store_new_results(
         [(record.lab, person) for record, (person, _) in zip(new.values(), people, strict=True)],
         received=batch.received_at,
         batch=batch,
         actor=actor,
         source=source,
     )
-    outcome.positives += sum(1 for result in fresh if result.result == Result.POSITIVE)
-    outcome.accepted = len(fresh)
-    stored.update({(t.lab_code, t.specimen_id, t.test_code): t for t in fresh})
+    outcome.positives += sum(1 for r in new.values() if r.lab.result == POSITIVE)
+    outcome.accepted = len(ids)
+    for (key, record), pk in zip(new.items(), ids, strict=True):
+        stored[key] = (pk, record.lab.result, record.lab.result_at)
 
     for record in later:
-        current = stored[natural_key(record.lab)]
-        same = (current.result, current.result_at) == (record.lab.result, record.lab.result_at)
+        key = natural_key(record.lab)
+        pk, result, result_at = stored[key]
+        same = (result, result_at) == (record.lab.result, record.lab.result_at)
         # A record issued before the stored result is one it has already superseded: a
         # file re-sent after its own correction must change nothing.
-        if same or record.lab.result_at < current.result_at:
+        if same or record.lab.result_at < result_at:
             outcome.duplicates += 1
             continue
-        correct_test_result(current, record.lab, batch=batch, actor=actor, source=source)
+        correct_test_result(
+            TestResult.objects.select_related("person").get(pk=pk), record.lab, batch=batch,
+            actor=actor, source=source,
+        )  # fmt: skip
+        stored[key] = (pk, record.lab.result, record.lab.result_at)
         outcome.accepted += 1
         outcome.corrections += 1
-        if record.lab.result == Result.POSITIVE:
+        if record.lab.result == POSITIVE:
             outcome.positives += 1
 
     batch.read_count += len(records)

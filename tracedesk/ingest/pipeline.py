@@ -24,7 +24,7 @@ from tracedesk.ingest.models import BatchStatus, Channel, IngestBatch, LabMappin
 from tracedesk.ingest.validation import Invalid, Valid, check
 from tracedesk.lib.labfeeds import FeedError, SourceRecord, detect_format, open_feed
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 5000
 SOURCE = "ingest"
 
 Progress = Callable[[IngestBatch], None]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from tracedesk.geography.models import Jurisdiction
 from tracedesk.ingest.models import Result, TestResult
 from tracedesk.lib.labfeeds import SourceRecord
-from tracedesk.people.actions import unsaved_person
-from tracedesk.people.details import PersonDetails, parse_person
+from tracedesk.people.details import PersonDetails, check_storable, parse_person
 
 
 @dataclass(frozen=True)
@@ -27,17 +26,29 @@ class LabResult:
     result_at: dt.datetime
 
 
-def unsaved_result(lab: LabResult, where: str) -> TestResult:
-    """Build the TestResult a record would store and check its own fields (lengths, order
-    of dates) so that storing a chunk cannot fail on them; raise ValidationError."""
-    result = TestResult(**{f: getattr(lab, f) for f in LabResult.__dataclass_fields__})
-    try:
-        result.clean_fields(exclude=["person", "case", "jurisdiction", "batch", "received_at"])
-        result.clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ValidationError({field: f"{where}: {field}: {' '.join(messages)}"}) from None
-    return result
+@functools.cache
+def _limits() -> list[tuple[str, int]]:
+    limits = []
+    for name in LabResult.__dataclass_fields__:
+        longest = getattr(TestResult._meta.get_field(name), "max_length", None)
+        if longest:
+            limits.append((name, longest))
+    return limits
+
+
+def check_result(lab: LabResult, where: str) -> None:
+    """Check what the database would refuse of a result's own fields (lengths, order of
+    dates), so that storing a chunk cannot fail on them; raise ValidationError."""
+    for name, longest in _limits():
+        value = getattr(lab, name)
+        if len(value) > longest:
+            raise ValidationError(
+                {name: f"{where}: {name} has {len(value)} characters; at most {longest}"}
+            )
+    if lab.result_at < lab.specimen_collected_at:
+        raise ValidationError(
+            {"result_at": f"{where}: the result is dated before the specimen was collected"}
+        )
 
 
 RESULTS = {"POSITIVE": Result.POSITIVE, "NEGATIVE": Result.NEGATIVE, "VOID": Result.VOID}
@@ -89,38 +100,22 @@ def check(record: SourceRecord) -> Valid | Invalid:
             raise ValidationError(
                 {"result": f"{where}: result {fields['result']!r} is not one of {KNOWN}"}
             )
-        collected = _when(fields.get("specimen_collected_at", ""), "specimen_collected_at", where)
-        issued = _when(fields.get("result_at", ""), "result_at", where)
-        if issued < collected:
-            raise ValidationError(
-                {"result_at": f"{where}: the result is dated before the specimen was collected"}
-            )
-        unsaved_result(
-            LabResult(
-                lab_code=fields["lab_code"].strip(),
-                specimen_id=fields["specimen_id"].strip(),
-                test_code=fields["test_code"].strip(),
-                test_name=fields.get("test_name", "").strip(),
-                result=result,
-                specimen_collected_at=collected,
-                result_at=issued,
+        lab = LabResult(
+            lab_code=fields["lab_code"].strip(),
+            specimen_id=fields["specimen_id"].strip(),
+            test_code=fields["test_code"].strip(),
+            test_name=fields.get("test_name", "").strip(),
+            result=result,
+            specimen_collected_at=_when(
+                fields.get("specimen_collected_at", ""), "specimen_collected_at", where
             ),
-            where,
+            result_at=_when(fields.get("result_at", ""), "result_at", where),
         )
+        check_result(lab, where)
         patient = parse_person(fields, record=where)
-        # The person is checked now (lengths, formats) so that storing the chunk cannot
-        # fail on them; where they will live is decided when they are stored.
-        unsaved_person(patient, Jurisdiction())
+        # Checked now so that storing the chunk cannot fail on the person either.
+        check_storable(patient, record=where)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         return Invalid(record.number, record.raw, field, "; ".join(messages), fields)
-    lab = LabResult(
-        lab_code=fields["lab_code"].strip(),
-        specimen_id=fields["specimen_id"].strip(),
-        test_code=fields["test_code"].strip(),
-        test_name=fields.get("test_name", "").strip(),
-        result=result,
-        specimen_collected_at=collected,
-        result_at=issued,
-    )
     return Valid(record.number, record.raw, lab, patient, record.warnings + patient.warnings)

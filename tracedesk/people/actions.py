@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tracedesk.audit.actions import record_events
 from tracedesk.audit.models import Action
+from tracedesk.bulk import among, insert_rows
 from tracedesk.geography.models import Jurisdiction, PostcodeDistrict
-from tracedesk.people.details import PersonDetails
-from tracedesk.people.matching import find_matches, identity_key
-from tracedesk.people.models import Address, Household, Person
-
-# Foreign keys are checked by the database; checking them in Python costs a query each.
-RELATIONS = ["address", "household", "jurisdiction"]
+from tracedesk.people.details import PersonDetails, check_storable
+from tracedesk.people.matching import PersonRef, find_matches, identity_key
+from tracedesk.people.models import Address, Household, Person, match_key
 
 
 def dwelling_key(line1: str, postcode: str) -> str:
@@ -27,13 +25,14 @@ def dwelling_key(line1: str, postcode: str) -> str:
     return f"{line}|{postcode}" if line and " " in postcode else ""
 
 
-def jurisdictions_for_postcodes(postcodes: set[str]) -> dict[str, Jurisdiction]:
-    """Return the local authority of each (full or partial) postcode's district, where known."""
+def jurisdictions_for_postcodes(postcodes: set[str]) -> dict[str, int]:
+    """Return the local authority (id) of each (full or partial) postcode's district, if known."""
     outward = {code.split(" ")[0] for code in postcodes if code}
-    districts = PostcodeDistrict.objects.select_related("jurisdiction").filter(
-        outward_code__in=outward
+    by_outward = dict(
+        PostcodeDistrict.objects.filter(outward_code__in=outward).values_list(
+            "outward_code", "jurisdiction_id"
+        )
     )
-    by_outward = {d.outward_code: d.jurisdiction for d in districts}
     return {
         code: by_outward[code.split(" ")[0]]
         for code in postcodes
@@ -43,68 +42,74 @@ def jurisdictions_for_postcodes(postcodes: set[str]) -> dict[str, Jurisdiction]:
 
 def jurisdiction_for_postcode(postcode: str) -> Jurisdiction | None:
     """Return the local authority of one postcode's district, if known."""
-    return jurisdictions_for_postcodes({postcode}).get(postcode)
+    found = jurisdictions_for_postcodes({postcode}).get(postcode)
+    return Jurisdiction.objects.get(pk=found) if found else None
 
 
-def unsaved_person(details: PersonDetails, jurisdiction: Jurisdiction) -> Person:
-    """Build (and validate) the Person that ``details`` would create; raise ValidationError."""
-    person = Person(
-        first_name=details.first_name,
-        last_name=details.last_name,
-        date_of_birth=details.date_of_birth,
-        sex=details.sex,
-        nhs_number=details.nhs_number,
-        phone=details.phone,
-        email=details.email,
-        preferred_language=details.preferred_language,
-        jurisdiction=jurisdiction,
+PERSON_COLUMNS = [
+    *("first_name", "last_name", "date_of_birth", "sex", "nhs_number", "phone", "email"),
+    *("preferred_language", "address", "household", "jurisdiction", "match_key"),
+    *("created_at", "updated_at"),
+]
+
+
+def _addresses(
+    new: list[tuple[PersonDetails, int]], *, actor: object, source: str
+) -> list[tuple[int | None, int | None]]:
+    """Return (address id, household id) for each new person, creating what is missing.
+
+    People at one dwelling (``dwelling_key``) share its Address and Household; an
+    address that is not a dwelling (no house line, or a partial postcode) is the
+    person's own.
+    """
+    dwelling = [dwelling_key(d.address_line1, d.postcode) for d, _ in new]
+    known = dict(
+        Address.objects.filter(among(Address, "dwelling_key", set(dwelling) - {""})).values_list(
+            "dwelling_key", "pk"
+        )
     )
-    try:
-        person.clean_fields(exclude=RELATIONS)
-        person.clean()
-    except ValidationError as exc:
-        raise ValidationError({f"person.{k}": v for k, v in exc.message_dict.items()}) from None
-    return person
-
-
-def _addresses(people: list[tuple[Person, PersonDetails]]) -> None:
-    """Attach an Address (and a Household for a dwelling) to each new person, in bulk."""
-    keys = {dwelling_key(d.address_line1, d.postcode) for _, d in people} - {""}
-    existing = {a.dwelling_key: a for a in Address.objects.filter(dwelling_key__in=keys)}
-    created: dict[str, Address] = {}
-    fresh: list[Address] = []
-    for person, details in people:
+    rows: list[tuple[object, ...]] = []
+    wanted: list[str | int | None] = []  # per person: a dwelling key, a row number, or None
+    for (details, place), key in zip(new, dwelling, strict=True):
         if not (details.address_line1 or details.postcode):
+            wanted.append(None)
             continue
-        key = dwelling_key(details.address_line1, details.postcode)
-        address = existing.get(key) or created.get(key) if key else None
-        if address is None:
-            address = Address(
-                line1=details.address_line1,
-                line2=details.address_line2,
-                town=details.town,
-                postcode=details.postcode,
-                jurisdiction=person.jurisdiction,
-                dwelling_key=key,
-            )
-            fresh.append(address)
-            if key:
-                created[key] = address
-        person.address = address
-    Address.objects.bulk_create(fresh)
-    dwellings = {p.address.pk: p for p, _ in people if p.address and p.address.dwelling_key}
-    households = {h.address_id: h for h in Household.objects.filter(address_id__in=dwellings)}
-    new_households = [
-        Household(address_id=address_id, jurisdiction=person.jurisdiction)
-        for address_id, person in dwellings.items()
-        if address_id not in households
-    ]
-    Household.objects.bulk_create(new_households)
-    households.update({h.address_id: h for h in new_households})
-    for person, _ in people:
-        if person.address and person.address.pk in households:
-            person.household = households[person.address.pk]
-        person.address_id = person.address.pk if person.address else None
+        if key and key in known:
+            wanted.append(key)
+            continue
+        if key:
+            known[key] = -1 - len(rows)  # created below: the row's number, negated
+        wanted.append(key or len(rows))
+        line = (details.address_line1, details.address_line2, details.town, details.postcode)
+        rows.append((*line, place, key))
+    ids = insert_rows(
+        Address, ["line1", "line2", "town", "postcode", "jurisdiction", "dwelling_key"], rows
+    )
+    record_events(actor, Action.CREATE, Address, ids, purpose="new address", source=source)
+    for key, value in known.items():
+        if value < 0:
+            known[key] = ids[-1 - value]
+    address_of = [None if w is None else ids[w] if isinstance(w, int) else known[w] for w in wanted]
+    dwellings: dict[int, int] = {
+        a: place
+        for a, w, (_, place) in zip(address_of, wanted, new, strict=True)
+        if isinstance(w, str) and a is not None
+    }
+    households = dict(
+        Household.objects.filter(among(Household, "address", dwellings)).values_list(
+            "address_id", "pk"
+        )
+    )
+    missing = [a for a in dwellings if a not in households]
+    now = timezone.now()
+    created = insert_rows(
+        Household,
+        ["address", "jurisdiction", "created_at"],
+        [(a, dwellings[a], now) for a in missing],
+    )
+    record_events(actor, Action.CREATE, Household, created, purpose="new household", source=source)
+    households.update(zip(missing, created, strict=True))
+    return [(a, households.get(a) if a is not None else None) for a in address_of]
 
 
 @transaction.atomic
@@ -114,35 +119,55 @@ def find_or_create_people(
     actor: object,
     source: str,
     purpose: str,
-) -> list[tuple[Person, bool]]:
+    checked: bool = False,
+) -> list[tuple[PersonRef, bool]]:
     """Return the matching person for each (details, fallback jurisdiction), creating the rest.
 
     Two records in one call that certainly describe the same new person (same NHS
     number, or same name and date of birth) become one Person. A new person
     belongs to their postcode's local authority, or to the fallback (the case's)
-    when the postcode is missing or unknown. Validation errors name the field.
+    when the postcode is missing or unknown. Validation errors name the field
+    (``person.<field>``) and nothing is written (``checked``: the caller has
+    already run ``check_storable`` on every record). Set-based: a few statements
+    for any number of people, one audit event per type created.
     """
     matches = find_matches([details for details, _ in many])
     areas = jurisdictions_for_postcodes({details.postcode for details, _ in many})
-    results: list[tuple[Person, bool] | None] = []
-    new_by_identity: dict[tuple[object, ...], Person] = {}
-    new: list[tuple[Person, PersonDetails]] = []
+    results: list[tuple[PersonRef, bool] | tuple[int, bool]] = []
+    new_by_identity: dict[tuple[str, str], int] = {}
+    new: list[tuple[PersonDetails, int, str]] = []  # details, jurisdiction, match key
     for (details, fallback), match in zip(many, matches, strict=True):
-        identity = identity_key(details)
-        if match is None and identity is not None:
-            match = new_by_identity.get(identity)
+        key = match_key(details.first_name, details.last_name, details.date_of_birth)
+        identity = identity_key(details, key)
+        if match is None and identity is not None and identity in new_by_identity:
+            results.append((new_by_identity[identity], False))
+            continue
         if match is not None:
             results.append((match, False))
             continue
-        person = unsaved_person(details, areas.get(details.postcode, fallback))
-        new.append((person, details))
+        if not checked:
+            check_storable(details)
         if identity is not None:
-            new_by_identity[identity] = person
-        results.append((person, True))
-    _addresses(new)
-    Person.objects.bulk_create([person for person, _ in new])
-    record_events(actor, Action.CREATE, [p for p, _ in new], purpose=purpose, source=source)
-    return [result for result in results if result is not None]
+            new_by_identity[identity] = len(new)
+        results.append((len(new), True))
+        new.append((details, areas.get(details.postcode, fallback.pk), key))
+    homes = _addresses([(d, place) for d, place, _ in new], actor=actor, source=source)
+    now = timezone.now()
+    rows = [
+        (d.first_name, d.last_name, d.date_of_birth, d.sex, d.nhs_number, d.phone, d.email,
+         d.preferred_language, address, household, place, key, now, now)
+        for (d, place, key), (address, household) in zip(new, homes, strict=True)
+    ]  # fmt: skip
+    ids = insert_rows(Person, PERSON_COLUMNS, rows)
+    record_events(actor, Action.CREATE, Person, ids, purpose=purpose, source=source)
+    refs = [
+        PersonRef(pk, place, d.preferred_language)
+        for pk, (d, place, _) in zip(ids, new, strict=True)
+    ]
+    return [
+        (refs[found], created) if isinstance(found, int) else (found, created)
+        for found, created in results
+    ]
 
 
 def find_or_create_person(
@@ -154,6 +179,7 @@ def find_or_create_person(
     purpose: str,
 ) -> tuple[Person, bool]:
     """Return the matching person, or create one; True when created."""
-    return find_or_create_people(
+    ref, created = find_or_create_people(
         [(details, fallback_jurisdiction)], actor=actor, source=source, purpose=purpose
     )[0]
+    return Person.objects.select_related("jurisdiction").get(pk=ref.pk), created

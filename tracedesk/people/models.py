@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tracedesk.lib.identifiers import is_valid_nhs_number
 from tracedesk.lib.languages import is_language_code
 from tracedesk.lib.postcodes import PostcodeError, normalise_postcode
+
+
+def match_key(first_name: str, last_name: str, date_of_birth: dt.date | None) -> str:
+    """The exact-match key of a name and date of birth ("" when any is missing).
+
+    Stored on every Person (indexed) so that matching fetches only certain matches.
+    """
+    if not (first_name and last_name and date_of_birth):
+        return ""
+    return f"{last_name.casefold()}|{first_name.casefold()}|{date_of_birth.isoformat()}"[:255]
 
 
 class Address(models.Model):
@@ -74,19 +86,27 @@ class Person(models.Model):
     jurisdiction = models.ForeignKey(
         "geography.Jurisdiction", on_delete=models.PROTECT, related_name="people"
     )
+    match_key = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="Surname, first name and date of birth, case-folded: set on save",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "people"
-        # Deterministic matching looks people up by lower-cased surname and date of birth.
-        indexes = [
-            models.Index(fields=["date_of_birth"]),
-            models.Index(Lower("last_name"), "date_of_birth", name="person_surname_birth"),
-        ]
 
     def __str__(self) -> str:
         return f"Person {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.match_key = match_key(self.first_name, self.last_name, self.date_of_birth)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "match_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

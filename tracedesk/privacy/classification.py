@@ -52,7 +52,8 @@ FIELDS: dict[str, dict[str, Level]] = {
     "contracts.contractor": {"id": N, "name": N, "companies_house_number": N},
     "audit.auditevent": {
         "id": N, "at": P, "actor": P, "actor_role": N, "source": N, "action": N,
-        "object_type": N, "object_id": P, "purpose": N, "fields": N, "client_ip": P,
+        "object_type": N, "object_id": P, "object_ids": P, "purpose": N, "fields": N,
+        "client_ip": P,
     },
     "people.address": {
         "id": N, "line1": P, "line2": P, "town": P, "postcode": P, "jurisdiction": N,
@@ -62,7 +63,7 @@ FIELDS: dict[str, dict[str, Level]] = {
     "people.person": {
         "id": N, "nhs_number": P, "first_name": P, "last_name": P, "date_of_birth": P,
         "sex": P, "phone": P, "email": P, "preferred_language": P, "address": P,
-        "household": P, "jurisdiction": N, "created_at": N, "updated_at": N,
+        "household": P, "jurisdiction": N, "match_key": P, "created_at": N, "updated_at": N,
     },
     "ingest.testresult": {
         "id": N, "lab_code": N, "specimen_id": P, "test_code": N, "test_name": N,

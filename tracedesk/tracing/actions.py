@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from tracedesk.accounts.models import User
-from tracedesk.audit.actions import record_event
+from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
+from tracedesk.bulk import among, insert_rows
 from tracedesk.cases.models import Case, Contact, ContactType
 from tracedesk.tracing.models import CallAttempt, Outcome, TaskKind, TaskStatus, TracingTask
 
@@ -18,6 +20,47 @@ ACTIVE = [TaskStatus.OPEN, TaskStatus.CLAIMED]
 
 
 @transaction.atomic
+def create_case_tasks(
+    case_ids: Iterable[int],
+    *,
+    due_by: dt.datetime,
+    created_at: dt.datetime | None = None,
+    actor: object,
+    source: str,
+) -> dict[int, int]:
+    """Create the task "reach this case" for each case that has no active one.
+
+    Returns each case's active task id (the new one, or the one it already had).
+    Set-based: three statements and one audit event for any number of cases.
+    """
+    cases = set(case_ids)
+    tasks = dict(
+        TracingTask.objects.filter(
+            among(TracingTask, "case", cases), kind=TaskKind.REACH_CASE, status__in=ACTIVE
+        ).values_list("case_id", "pk")
+    )
+    wanted = (
+        Case.objects.filter(among(Case, "id", cases - tasks.keys()))
+        .order_by("pk")
+        .values_list("pk", "jurisdiction_id", "is_complex", "person__preferred_language")
+    )
+    now = created_at or timezone.now()
+    rows: list[tuple[object, ...]] = [
+        (TaskKind.REACH_CASE, case, place, 2 if complex_ else 3, due_by, TaskStatus.OPEN,
+         language, [], now)
+        for case, place, complex_, language in wanted
+    ]  # fmt: skip
+    ids = insert_rows(
+        TracingTask,
+        [*("kind", "case", "jurisdiction", "priority", "due_by", "status", "language"),
+         *("required_skills", "created_at")],
+        rows,
+    )  # fmt: skip
+    record_events(actor, Action.CREATE, TracingTask, ids, purpose="reach a new case", source=source)
+    tasks.update(zip((int(row[1]) for row in rows), ids, strict=True))  # type: ignore[call-overload]
+    return tasks
+
+
 def create_case_task(
     case: Case,
     *,
@@ -27,22 +70,10 @@ def create_case_task(
     source: str,
 ) -> TracingTask:
     """Create the task "reach this case" unless the case already has an active one."""
-    existing = TracingTask.objects.filter(
-        kind=TaskKind.REACH_CASE, case=case, status__in=ACTIVE
-    ).first()
-    if existing:
-        return existing
-    task = TracingTask.objects.create(
-        kind=TaskKind.REACH_CASE,
-        case=case,
-        jurisdiction=case.jurisdiction,
-        priority=2 if case.is_complex else 3,
-        due_by=due_by,
-        language=case.person.preferred_language,
-        created_at=created_at or timezone.now(),
+    tasks = create_case_tasks(
+        [case.pk], due_by=due_by, created_at=created_at, actor=actor, source=source
     )
-    record_event(actor, Action.CREATE, task, purpose="reach a new case", source=source)
-    return task
+    return TracingTask.objects.get(pk=tasks[case.pk])
 
 
 @transaction.atomic

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracedesk.cases.actions import open_or_extend_case
+from tracedesk.cases.actions import open_or_extend_case, open_or_extend_cases
 from tracedesk.cases.models import Case
+from tracedesk.people.matching import PersonRef
 from tracedesk.people.models import Person
 from tracedesk.testing.world import World
 
@@ -84,3 +86,51 @@ def test_cases_equal_one_plus_long_gaps(world: World, gaps: list[int]) -> None:
         open_or_extend_case(person, at, actor=None, source="tests")
     cases = Case.objects.filter(person=person).count()
     assert cases == 1 + sum(1 for gap in gaps[1:] if gap > 90)
+
+
+def _bounds(person: Person) -> list[tuple[dt.datetime, dt.datetime]]:
+    return sorted(
+        Case.objects.filter(person=person).values_list("first_specimen_at", "latest_specimen_at")
+    )
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stored=st.lists(st.integers(min_value=-300, max_value=300), max_size=4),
+    arriving=st.lists(
+        st.tuples(st.booleans(), st.integers(min_value=-300, max_value=300)), min_size=1,
+        max_size=10,
+    ),
+)  # fmt: skip
+def test_many_specimens_at_once_end_as_one_call_each(
+    world: World, stored: list[int], arriving: list[tuple[bool, int]]
+) -> None:
+    """A chunk's positives (in any order, several per person, some people with cases
+    already) end with exactly the cases that one call per specimen would leave."""
+    one_by_one = [Person.objects.create(first_name=n, jurisdiction=world.leeds) for n in "AB"]
+    at_once = [Person.objects.create(first_name=n, jurisdiction=world.leeds) for n in "CD"]
+    for days in stored:
+        for person in (one_by_one[0], at_once[0]):
+            open_or_extend_case(person, START + dt.timedelta(days=days), actor=None, source="t")
+    expected = []
+    for second, days in arriving:
+        case, created = open_or_extend_case(
+            one_by_one[second], START + dt.timedelta(days=days), actor=None, source="t"
+        )
+        expected.append(created)
+    refs = [PersonRef(p.pk, p.jurisdiction_id, p.preferred_language) for p in at_once]
+    with transaction.atomic():
+        found = open_or_extend_cases(
+            [(refs[second], START + dt.timedelta(days=days)) for second, days in arriving],
+            actor=None,
+            source="t",
+        )
+    assert [created for _, created in found] == expected
+    for before, after in zip(one_by_one, at_once, strict=True):
+        assert _bounds(after) == _bounds(before)
+    for (second, days), (pk, _) in zip(arriving, found, strict=True):
+        case = Case.objects.get(pk=pk)
+        assert case.person_id == at_once[second].pk
+        assert case.first_specimen_at <= START + dt.timedelta(days=days) <= case.latest_specimen_at
