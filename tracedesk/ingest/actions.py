@@ -26,9 +26,13 @@ from tracedesk.ingest.models import (
     TestResultRevision,
 )
 from tracedesk.ingest.validation import Invalid, LabResult, Valid, check, check_result
-from tracedesk.people.actions import find_or_create_people
+from tracedesk.people.actions import (
+    find_or_create_people,
+    find_or_create_person,
+    jurisdictions_for_postcodes,
+)
 from tracedesk.people.details import PersonDetails
-from tracedesk.people.matching import PersonRef
+from tracedesk.people.matching import PersonRef, find_matches
 from tracedesk.tracing.actions import create_case_task, create_case_tasks
 
 POSITIVE = Result.POSITIVE
@@ -65,12 +69,9 @@ def record_test_result(
     if existing:
         return existing, False
     check_result(lab, f"{lab.lab_code}/{lab.specimen_id}")  # a feed record's rules
-    [(person, _)] = find_or_create_people(
-        [(patient, fallback_jurisdiction)], actor=actor, source=source, purpose=PURPOSE
-    )
     [pk] = store_new_results(
-        [(lab, person)], received=received_at or timezone.now(), batch=None, actor=actor,
-        source=source,
+        [(lab, patient)], fallback_jurisdiction=fallback_jurisdiction,
+        received=received_at or timezone.now(), batch=None, actor=actor, source=source,
     )  # fmt: skip
     return TestResult.objects.get(pk=pk), True
 
@@ -83,22 +84,45 @@ RESULT_COLUMNS = [
 
 
 def store_new_results(
-    new: Sequence[tuple[LabResult, PersonRef]],
+    new: Sequence[tuple[LabResult, PersonDetails]],
     *,
+    fallback_jurisdiction: Jurisdiction,
     received: dt.datetime,
     batch: IngestBatch | None,
     actor: object,
     source: str,
+    checked: bool = False,
 ) -> list[int]:
-    """Store results not seen before and return their ids; each positive opens or extends
-    its case, which gets its task "reach this case" due ``CASE_DEADLINE_HOURS`` after
-    the result was received.
+    """Store results not seen before, with their patients, and return the results' ids.
+
+    A positive result finds or creates its Person and opens or extends their case,
+    which gets its task "reach this case" due ``CASE_DEADLINE_HOURS`` after the
+    result was received. A negative or void result is linked to the person only
+    when tracing already knows them (matching, no new Person): tracedesk keeps no
+    identity for the many people who test negative and are nobody's case or
+    contact (data minimisation; the laboratory remains the record of their test).
+    Such a result belongs to its patient's area by postcode, else to the fallback.
 
     Set-based (a few statements for any number) and inside the caller's transaction
-    (a chunk, or one result).
+    (a chunk, or one result). ``checked``: every patient has passed ``check_storable``.
     """
+    positive = [patient for lab, patient in new if lab.result == POSITIVE]
+    other = [patient for lab, patient in new if lab.result != POSITIVE]
+    found = iter(
+        find_or_create_people(
+            [(patient, fallback_jurisdiction) for patient in positive], actor=actor,
+            source=source, purpose=PURPOSE, checked=checked,
+        )
+    )  # fmt: skip
+    known = iter(find_matches(other))
+    areas = jurisdictions_for_postcodes({patient.postcode for patient in other})
+    people: list[PersonRef | None] = [
+        next(found)[0] if lab.result == POSITIVE else next(known) for lab, _ in new
+    ]
     positives = [
-        (person, lab.specimen_collected_at) for lab, person in new if lab.result == POSITIVE
+        (person, lab.specimen_collected_at)
+        for (lab, _), person in zip(new, people, strict=True)
+        if lab.result == POSITIVE and person is not None
     ]
     cases = iter(open_or_extend_cases(positives, opened_at=received, actor=actor, source=source))
     case_of = [next(cases)[0] if lab.result == POSITIVE else None for lab, _ in new]
@@ -107,17 +131,15 @@ def store_new_results(
         {case for case in case_of if case is not None}, due_by=due, created_at=received,
         actor=actor, source=source,
     )  # fmt: skip
-    batch_id = batch.pk if batch else None
-    ids = insert_rows(
-        TestResult,
-        RESULT_COLUMNS,
-        [
-            (lab.lab_code, lab.specimen_id, lab.test_code, lab.test_name, lab.result,
-             lab.specimen_collected_at, lab.result_at, received, person.pk, case,
-             person.jurisdiction_id, batch_id)
-            for (lab, person), case in zip(new, case_of, strict=True)
-        ],
-    )  # fmt: skip
+    batch_id, fallback = (batch.pk if batch else None), fallback_jurisdiction.pk
+    rows = [
+        (lab.lab_code, lab.specimen_id, lab.test_code, lab.test_name, lab.result,
+         lab.specimen_collected_at, lab.result_at, received, person.pk if person else None, case,
+         person.jurisdiction_id if person else areas.get(patient.postcode, fallback),
+         batch_id)
+        for (lab, patient), person, case in zip(new, people, case_of, strict=True)
+    ]  # fmt: skip
+    ids = insert_rows(TestResult, RESULT_COLUMNS, rows)
     record_events(actor, Action.CREATE, TestResult, ids, purpose=PURPOSE, source=source)
     return ids
 
@@ -131,12 +153,19 @@ def natural_key(lab: LabResult) -> NaturalKey:
 
 @transaction.atomic
 def correct_test_result(
-    result: TestResult, lab: LabResult, *, batch: IngestBatch | None, actor: object, source: str
+    result: TestResult,
+    lab: LabResult,
+    patient: PersonDetails,
+    *,
+    batch: IngestBatch | None,
+    actor: object,
+    source: str,
 ) -> TestResult:
     """Apply a laboratory's correction to a stored result, keeping what it said before.
 
-    A result corrected to positive opens (or extends) a case with its task; a
-    positive corrected to negative keeps its case for the tracing team to close.
+    A result corrected to positive finds or creates its person (from ``patient``)
+    and opens (or extends) a case with its task; a positive corrected to negative
+    keeps its case for the tracing team to close.
     """
     TestResultRevision.objects.create(
         test_result=result,
@@ -150,6 +179,13 @@ def correct_test_result(
     changed = ["result", "result_at"]
     if became_positive:
         received = batch.received_at if batch else timezone.now()
+        if result.person is None:  # a negative of someone tracing did not know
+            result.person, _ = find_or_create_person(
+                patient, fallback_jurisdiction=result.jurisdiction, actor=actor, source=source,
+                purpose=PURPOSE,
+            )  # fmt: skip
+            result.jurisdiction = result.person.jurisdiction
+            changed += ["person", "jurisdiction"]
         result.case, _ = open_or_extend_case(
             result.person, result.specimen_collected_at, opened_at=received, actor=actor,
             source=source,
@@ -232,19 +268,14 @@ def ingest_chunk(
         else:
             new[key] = record
 
-    people = find_or_create_people(
-        [(r.patient, fallback_jurisdiction) for r in new.values()],
-        actor=actor,
-        source=source,
-        purpose=PURPOSE,
-        checked=True,  # by validation.check, record by record
-    )
     ids = store_new_results(
-        [(record.lab, person) for record, (person, _) in zip(new.values(), people, strict=True)],
+        [(record.lab, record.patient) for record in new.values()],
+        fallback_jurisdiction=fallback_jurisdiction,
         received=batch.received_at,
         batch=batch,
         actor=actor,
         source=source,
+        checked=True,  # by validation.check, record by record
     )
     outcome.positives += sum(1 for r in new.values() if r.lab.result == POSITIVE)
     outcome.accepted = len(ids)
@@ -261,8 +292,8 @@ def ingest_chunk(
             outcome.duplicates += 1
             continue
         correct_test_result(
-            TestResult.objects.select_related("person").get(pk=pk), record.lab, batch=batch,
-            actor=actor, source=source,
+            TestResult.objects.select_related("person", "jurisdiction").get(pk=pk), record.lab,
+            record.patient, batch=batch, actor=actor, source=source,
         )  # fmt: skip
         stored[key] = (pk, record.lab.result, record.lab.result_at)
         outcome.accepted += 1

@@ -25,7 +25,12 @@ class TestResult(models.Model):
     result_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="test_results"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="test_results",
+        help_text="Empty for a negative or void result of someone tracing does not know",
     )
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="test_results"

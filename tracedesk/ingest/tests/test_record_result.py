@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -9,9 +10,10 @@ from django.core.exceptions import ValidationError
 
 from tracedesk.audit.models import AuditEvent
 from tracedesk.cases.models import Case
-from tracedesk.ingest.actions import LabResult, record_test_result
+from tracedesk.ingest.actions import LabResult, correct_test_result, record_test_result
 from tracedesk.ingest.models import TestResult
 from tracedesk.people.details import PersonDetails
+from tracedesk.people.models import Person
 from tracedesk.testing.world import World
 from tracedesk.tracing.models import TaskKind, TracingTask
 
@@ -83,10 +85,37 @@ def test_second_positive_of_same_person_extends_the_case_without_a_second_task(
 
 @pytest.mark.parametrize("outcome", ["negative", "void"])
 def test_negative_and_void_results_are_stored_without_a_case(world: World, outcome: str) -> None:
-    cases = Case.objects.count()
+    cases, people = Case.objects.count(), Person.objects.count()
     result, created = _record(world, _lab("S9", outcome))
     assert created and result.case is None and result.result == outcome
     assert Case.objects.count() == cases
+    # Someone tracing does not know gets no Person for a negative test (minimisation);
+    # the result still belongs to their area, found by postcode.
+    assert result.person is None and Person.objects.count() == people
+    assert result.jurisdiction == world.leeds
+
+
+def test_a_negative_of_someone_tracing_knows_is_linked_to_them(world: World) -> None:
+    known = world.district("a").person  # a case: matched by name and date of birth
+    patient = PersonDetails(
+        first_name=known.first_name.upper(), last_name=known.last_name,
+        date_of_birth=known.date_of_birth, postcode="LS6 1AA",
+    )  # fmt: skip
+    people = Person.objects.count()
+    result, _ = _record(world, _lab("S10", "negative"), patient)
+    assert result.person == known and Person.objects.count() == people
+
+
+def test_a_negative_corrected_to_positive_creates_the_person_and_the_case(world: World) -> None:
+    result, _ = _record(world, _lab("S11", "negative"))
+    assert result.person is None
+    positive = _lab("S11", "positive")
+    later = dataclasses.replace(positive, result_at=positive.result_at + dt.timedelta(hours=1))
+    corrected = correct_test_result(result, later, PATIENT, batch=None, actor=None, source="tests")
+    corrected.refresh_from_db()
+    assert corrected.person is not None and corrected.person.last_name == "Lovelace"
+    assert corrected.case is not None and corrected.case.person == corrected.person
+    assert corrected.jurisdiction == world.leeds
 
 
 def test_unknown_postcode_falls_back_to_the_given_jurisdiction(world: World) -> None:
@@ -94,7 +123,7 @@ def test_unknown_postcode_falls_back_to_the_given_jurisdiction(world: World) -> 
     result, _ = record_test_result(
         _lab("S3"), patient, fallback_jurisdiction=world.camden, actor=None, source="tests"
     )
-    assert result.person.jurisdiction == world.camden
+    assert result.person is not None and result.person.jurisdiction == world.camden
 
 
 def test_a_result_before_its_specimen_is_rejected_and_nothing_is_kept(world: World) -> None:
