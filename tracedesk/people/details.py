@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import zoneinfo
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from tracedesk.lib.identifiers import (
     is_valid_nhs_number,
@@ -34,15 +33,10 @@ SEX_WORDS = {
 }
 
 
-@functools.cache
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
 def _today() -> dt.date:
     """Today's date in the project's time zone (``timezone.localdate`` costs ten times more,
     and this is asked once a record)."""
-    return dt.datetime.now(_zone(settings.TIME_ZONE)).date()
+    return dt.datetime.now(timezone.get_default_timezone()).date()
 
 
 @dataclass(frozen=True)
