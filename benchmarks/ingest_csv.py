@@ -36,7 +36,25 @@ FIELDS = [
 ]
 
 
+def _postcode(household: int) -> str:
+    """About 25 households to a unit postcode, as in the real postcode file."""
+    unit = household // 25
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return f"LS{6 + unit % 2} {unit // 2 % 10}{letters[unit // 20 % 20]}{letters[unit // 400 % 20]}"
+
+
+def _names() -> tuple[list[str], list[str]]:
+    """Realistic British first names and surnames (Faker en_GB, seeded): blocking keys and
+    name comparisons then behave as they do on real feeds."""
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    fake.seed_instance(1)
+    return [fake.first_name() for _ in range(2000)], [fake.last_name() for _ in range(3000)]
+
+
 def write_feed(path: pathlib.Path, rows: int) -> None:
+    firsts, lasts = _names()
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(FIELDS)
@@ -46,9 +64,10 @@ def write_feed(path: pathlib.Path, rows: int) -> None:
                     "LAB-LEEDS-01", f"LD{n:08d}", "94500-6", "SARS-CoV-2 RNA",
                     "POSITIVE" if n % 14 == 0 else "NEGATIVE",
                     "2020-10-01T08:00:00+00:00", "2020-10-02T06:00:00+00:00", "",
-                    f"First{n}", f"Last{n % 5000}", f"19{50 + n % 50}-0{1 + n % 9}-1{n % 10}",
+                    firsts[n * 7919 % len(firsts)], lasts[n // 3 * 104729 % len(lasts)],
+                    f"19{50 + n * 31 % 50}-0{1 + n * 7 % 9}-1{n % 10}",
                     "F" if n % 2 else "M", "", "", f"{n // 3} Test Street", "", "Leeds",
-                    f"LS{6 + n // 3 % 2} {n // 3 % 10}AB",
+                    _postcode(n // 3),
                 ]
             )  # fmt: skip
 

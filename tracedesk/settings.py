@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tracedesk.audit",
     "tracedesk.privacy",
     "tracedesk.people",
+    "tracedesk.linkage",
     "tracedesk.ingest",
     "tracedesk.cases",
     "tracedesk.places",
@@ -180,6 +181,9 @@ CONTACT_DEADLINE_HOURS = env_int("TRACEDESK_CONTACT_DEADLINE_HOURS", 24, minimum
 # Web uploads are ingested in a thread of the web process so the page can show progress;
 # the worker of a later issue takes this over.
 INGEST_UPLOADS_IN_BACKGROUND = env_bool("TRACEDESK_INGEST_IN_BACKGROUND", True)
+# Trained match parameters (JSON from `tracedesk people dedupe --parameters-out`); empty: the
+# scorer's built-in starting values.
+MATCH_PARAMETERS = env_str("TRACEDESK_MATCH_PARAMETERS", "")
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from tracedesk.audit.actions import record_events
 from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
 from tracedesk.geography.models import Jurisdiction, PostcodeDistrict
+from tracedesk.linkage.actions import NEW, Proposal, index_people, probable_matches, queue_reviews
 from tracedesk.people.details import PersonDetails, check_storable
 from tracedesk.people.matching import PersonRef, find_matches, identity_key
 from tracedesk.people.models import Address, Household, Person, match_key
@@ -123,8 +124,11 @@ def find_or_create_people(
 ) -> list[tuple[PersonRef, bool]]:
     """Return the matching person for each (details, fallback jurisdiction), creating the rest.
 
-    Two records in one call that certainly describe the same new person (same NHS
-    number, or same name and date of birth) become one Person. A new person
+    Certain matches (NHS number; exact name and date of birth) link first; the rest
+    are scored against the people sharing a blocking key (``linkage.actions``): a
+    score past the link threshold links, one past the review threshold creates the
+    person and queues a review, anything else creates the person. Two records in one
+    call that certainly describe the same new person become one Person. A new person
     belongs to their postcode's local authority, or to the fallback (the case's)
     when the postcode is missing or unknown. Validation errors name the field
     (``person.<field>``) and nothing is written (``checked``: the caller has
@@ -132,23 +136,33 @@ def find_or_create_people(
     for any number of people, one audit event per type created.
     """
     matches = find_matches([details for details, _ in many])
+    unsure = [i for i, found in enumerate(matches) if found is None]
+    proposals = dict(zip(unsure, probable_matches([many[i][0] for i in unsure]), strict=True))
     areas = jurisdictions_for_postcodes({details.postcode for details, _ in many})
-    results: list[tuple[PersonRef, bool] | tuple[int, bool]] = []
-    new_by_identity: dict[tuple[str, str], int] = {}
+    results: list[tuple[PersonRef | int, bool]] = []
+    seen: dict[tuple[str, str], PersonRef | int] = {}  # identity -> linked person or new row
     new: list[tuple[PersonDetails, int, str]] = []  # details, jurisdiction, match key
-    for (details, fallback), match in zip(many, matches, strict=True):
+    reviews: list[tuple[int, Proposal]] = []  # new row, what the scorer proposed
+    for i, ((details, fallback), match) in enumerate(zip(many, matches, strict=True)):
         key = match_key(details.first_name, details.last_name, details.date_of_birth)
         identity = identity_key(details, key)
-        if match is None and identity is not None and identity in new_by_identity:
-            results.append((new_by_identity[identity], False))
+        if match is None and identity is not None and identity in seen:
+            results.append((seen[identity], False))
             continue
+        proposal = proposals.get(i, NEW)
+        if match is None and proposal.outcome == "link":
+            match = proposal.person
         if match is not None:
+            if identity is not None:
+                seen[identity] = match
             results.append((match, False))
             continue
         if not checked:
             check_storable(details)
         if identity is not None:
-            new_by_identity[identity] = len(new)
+            seen[identity] = len(new)
+        if proposal.outcome == "review":
+            reviews.append((len(new), proposal))
         results.append((len(new), True))
         new.append((details, areas.get(details.postcode, fallback.pk), key))
     homes = _addresses([(d, place) for d, place, _ in new], actor=actor, source=source)
@@ -160,10 +174,13 @@ def find_or_create_people(
     ]  # fmt: skip
     ids = insert_rows(Person, PERSON_COLUMNS, rows)
     record_events(actor, Action.CREATE, Person, ids, purpose=purpose, source=source)
+    index_people([(pk, d) for pk, (d, _, _) in zip(ids, new, strict=True)], actor=actor,
+                 source=source)  # fmt: skip
     refs = [
         PersonRef(pk, place, d.preferred_language)
         for pk, (d, place, _) in zip(ids, new, strict=True)
     ]
+    queue_reviews([(refs[row], proposal) for row, proposal in reviews], actor=actor, source=source)
     return [
         (refs[found], created) if isinstance(found, int) else (found, created)
         for found, created in results

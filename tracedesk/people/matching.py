@@ -57,7 +57,12 @@ def find_matches(many: Sequence[PersonDetails]) -> list[PersonRef | None]:
 
 
 def _oldest(people: QuerySet[Person], field: str) -> dict[str, PersonRef]:
-    rows = people.order_by("-pk").values_list(field, "pk", "jurisdiction_id", "preferred_language")
+    # A person merged into another is kept only so that the merge can be undone.
+    rows = (
+        people.filter(merged_into__isnull=True)
+        .order_by("-pk")
+        .values_list(field, "pk", "jurisdiction_id", "preferred_language")
+    )
     return {value: PersonRef(pk, place, language) for value, pk, place, language in rows}
 
 

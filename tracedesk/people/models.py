@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -95,6 +96,14 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_people",
+        help_text="Set when this record was found to duplicate another: kept, never deleted",
+    )
 
     class Meta:
         verbose_name_plural = "people"
@@ -126,3 +135,75 @@ class Person(models.Model):
             errors["first_name"] = "A person needs a name, an NHS number or a phone number."
         if errors:
             raise ValidationError(errors)
+
+
+class PersonMerge(models.Model):
+    """One duplicate record merged into a surviving one, and whether it was undone.
+
+    Every row moved by the merge is listed in ``MergedLink`` so that undoing it
+    moves back exactly those rows (``tracedesk.people.merges``).
+    """
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
+    duplicate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_undergone")
+    reason = models.TextField()
+    evidence = models.JSONField(
+        default=dict, blank=True, help_text="Why the records match, e.g. the matcher's explanation"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Merge {self.pk}: person {self.duplicate_id} into {self.survivor_id}"
+
+
+class LinkConflict(models.TextChoices):
+    NONE = "", "Moved"
+    OWN_CONTACT = "own_contact", "Would make the person a contact of their own case"
+    CONTACT_TWICE = "contact_twice", "The person is already a contact of this case"
+    CASE_KEPT = "case_kept", "Refers to a case that stayed with the duplicate"
+
+
+class MergedLink(models.Model):
+    """One row that pointed at the duplicate when it was merged.
+
+    ``moved`` rows were repointed to the survivor (and go back on undo); the
+    others stayed with the duplicate because moving them would break an
+    invariant (``conflict`` says which), and are listed for a person to review.
+    """
+
+    merge = models.ForeignKey(PersonMerge, on_delete=models.PROTECT, related_name="links")
+    model = models.CharField(max_length=100, help_text="app_label.model")
+    object_id = models.PositiveBigIntegerField()
+    field = models.CharField(max_length=100)
+    moved = models.BooleanField(default=True)
+    conflict = models.CharField(
+        max_length=16, choices=LinkConflict.choices, blank=True, default=LinkConflict.NONE
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merge", "model", "object_id", "field"], name="merged_link_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}:{self.object_id}.{self.field} ({'moved' if self.moved else 'kept'})"

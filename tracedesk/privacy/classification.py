@@ -30,7 +30,7 @@ P, S, N = Level.PERSONAL, Level.SENSITIVE, Level.NOT_PERSONAL
 # staff are people, and the 2020 incident that leaked 296 addresses was staff data).
 # fmt: off
 CLASSIFIED_APPS = (
-    "geography", "accounts", "contracts", "audit", "people", "ingest", "cases",
+    "geography", "accounts", "contracts", "audit", "people", "linkage", "ingest", "cases",
     "places", "tracing", "followup",
 )
 
@@ -64,6 +64,19 @@ FIELDS: dict[str, dict[str, Level]] = {
         "id": N, "nhs_number": P, "first_name": P, "last_name": P, "date_of_birth": P,
         "sex": P, "phone": P, "email": P, "preferred_language": P, "address": P,
         "household": P, "jurisdiction": N, "match_key": P, "created_at": N, "updated_at": N,
+        "merged_into": P,
+    },
+    "people.personmerge": {
+        "id": N, "survivor": P, "duplicate": P, "reason": P, "evidence": P, "merged_by": N,
+        "merged_at": N, "undone_at": N, "undone_by": N,
+    },
+    "people.mergedlink": {
+        "id": N, "merge": P, "model": N, "object_id": P, "field": N, "moved": N, "conflict": N,
+    },
+    "linkage.blockingkey": {"id": N, "person": P, "key": P},
+    "linkage.matchreview": {
+        "id": N, "person": P, "candidate": P, "jurisdiction": N, "total": N, "explanation": P,
+        "status": N, "source": N, "created_at": N, "decided_at": N, "decided_by": N,
     },
     "ingest.testresult": {
         "id": N, "lab_code": N, "specimen_id": P, "test_code": N, "test_name": N,

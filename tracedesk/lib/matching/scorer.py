@@ -31,6 +31,7 @@ never proves that two records are the same person."""
 
 RULE_SHARED_CONTACT = "shared_contact_only"
 RULE_CONFLICTING_DOB = "conflicting_dob"
+RULE_POSSIBLE_TWIN = "possible_twin"
 RULES = {
     RULE_SHARED_CONTACT: (
         "No first name, date of birth or NHS number agrees: household details such as a "
@@ -39,6 +40,10 @@ RULES = {
     RULE_CONFLICTING_DOB: (
         "Both dates of birth are given and differ by more than a typing error: "
         "a person is only linked automatically when they do not conflict."
+    ),
+    RULE_POSSIBLE_TWIN: (
+        "First names are similar but not the same, and no NHS number agrees: twins share a "
+        "surname, birthday, address and phone, so a person decides."
     ),
 }
 """Rules that hold an outcome at "review" whatever the total, with their explanations."""
@@ -165,6 +170,9 @@ def _rules(weights: Sequence[FieldWeight]) -> tuple[str, ...]:
         rules.append(RULE_SHARED_CONTACT)
     if any(item.field == "dob" and item.level == "else" for item in weights):
         rules.append(RULE_CONFLICTING_DOB)
+    levels = {item.field: item.level for item in weights}
+    if levels.get("first_name") not in ("exact", NULL) and levels.get("nhs_number") != "exact":
+        rules.append(RULE_POSSIBLE_TWIN)
     return tuple(rules)
 
 

@@ -218,3 +218,19 @@ def test_the_explanation_is_json_ready() -> None:
         "weight": pytest.approx(10.45, abs=0.01),
         "tf_adjusted": False,
     }
+
+
+def test_twins_with_similar_first_names_are_never_linked_automatically() -> None:
+    anna = {
+        "first_name": "Anna", "last_name": "Okafor", "dob": "2001-05-04", "sex": "female",
+        "phone": "07700900111", "address_line1": "3 Mill Lane", "postcode": "LS6 2AB",
+    }  # fmt: skip
+    anne = {**anna, "first_name": "Anne"}
+    explanation = score(anna, anne, DEFAULT_PARAMETERS)
+    assert explanation.total >= DEFAULT_PARAMETERS.link  # the weights alone would link them
+    assert explanation.outcome == "review" and "possible_twin" in explanation.rules
+    # the same first name with a birth-year typo still links; an agreeing NHS number too
+    assert score(anna, {**anna, "dob": "2011-05-04"}, DEFAULT_PARAMETERS).outcome == "link"
+    with_nhs = score({**anna, "nhs_number": "9434765919"}, {**anne, "nhs_number": "9434765919"},
+                     DEFAULT_PARAMETERS)  # fmt: skip
+    assert with_nhs.outcome == "link"

@@ -1,0 +1,161 @@
+"""Probable matches for people that no certain key matched, and the review queue.
+
+Deterministic matching (NHS number, exact name and date of birth) runs first, in
+``people.matching``. For the rest, each record is scored (``tracedesk.lib.matching``,
+Fellegi-Sunter) against the people sharing one of its stored blocking keys. Set-based:
+a few statements for any number of records.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count
+
+from tracedesk.audit.actions import record_events
+from tracedesk.audit.models import Action
+from tracedesk.bulk import among, insert_rows
+from tracedesk.lib.matching import (
+    DEFAULT_PARAMETERS,
+    Explanation,
+    Parameters,
+    PersonRecord,
+    blocking_keys,
+    decide,
+    match,
+    prepare,
+)
+from tracedesk.linkage.models import BlockingKey, MatchReview
+from tracedesk.people.details import PersonDetails
+from tracedesk.people.matching import PersonRef
+from tracedesk.people.models import Person
+
+#: A key shared by more people than this narrows nothing (a common surname in one
+#: birth year, a phone of a care home): it is not used to find candidates.
+MAX_BLOCK = 50
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the scorer says of one record: link to ``person``, review, or new."""
+
+    outcome: str
+    person: PersonRef | None = None
+    explanation: Explanation | None = None
+
+
+NEW = Proposal("new")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> Parameters:
+    return Parameters.load(path) if path else DEFAULT_PARAMETERS
+
+
+def parameters() -> Parameters:
+    """The match parameters: ``TRACEDESK_MATCH_PARAMETERS`` (a file written by
+    ``tracedesk people dedupe --parameters-out``), else the built-in starting values."""
+    return _load(settings.MATCH_PARAMETERS)
+
+
+def record_of(details: PersonDetails) -> PersonRecord:
+    return PersonRecord(
+        first_name=details.first_name, last_name=details.last_name, dob=details.date_of_birth,
+        sex=details.sex, phone=details.phone, email=details.email,
+        address_line1=details.address_line1, postcode=details.postcode,
+        nhs_number=details.nhs_number,
+    )  # fmt: skip
+
+
+CANDIDATE_FIELDS = (
+    *("pk", "first_name", "last_name", "date_of_birth", "sex", "phone", "email"),
+    *("address__line1", "address__postcode", "nhs_number", "jurisdiction_id"),
+    "preferred_language",
+)
+
+
+def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
+    """Score each record against the people sharing one of its blocking keys."""
+    prepared = [prepare(record_of(d)) for d in many]
+    keys = [blocking_keys(p) for p in prepared]
+    wanted = set().union(*keys)
+    if not wanted:
+        return [NEW] * len(many)
+    common = set(
+        BlockingKey.objects.filter(among(BlockingKey, "key", wanted))
+        .values("key")
+        .annotate(people=Count("id"))
+        .filter(people__gt=MAX_BLOCK)
+        .values_list("key", flat=True)
+    )
+    holders: dict[str, set[int]] = defaultdict(set)
+    for key, person in BlockingKey.objects.filter(
+        among(BlockingKey, "key", wanted - common)
+    ).values_list("key", "person_id"):
+        holders[key].add(person)
+    ids = set().union(*holders.values()) if holders else set()
+    candidates = {}
+    for (
+        pk,
+        first,
+        last,
+        dob,
+        sex,
+        phone,
+        email,
+        line1,
+        postcode,
+        nhs,
+        place,
+        language,
+    ) in Person.objects.filter(among(Person, "id", ids)).values_list(*CANDIDATE_FIELDS):
+        record = PersonRecord(
+            first_name=first, last_name=last, dob=dob, sex=sex, phone=phone, email=email,
+            address_line1=line1 or "", postcode=postcode or "", nhs_number=nhs,
+        )  # fmt: skip
+        candidates[pk] = (prepare(record), PersonRef(pk, place, language))
+    proposals = []
+    params = parameters()
+    for query, its_keys in zip(prepared, keys, strict=True):
+        found = sorted(set().union(*(holders.get(k, set()) for k in its_keys)) & candidates.keys())
+        if not found:
+            proposals.append(NEW)
+            continue
+        decision = decide(match(query, [candidates[pk][0] for pk in found], params))
+        best = decision.best
+        if best is None or decision.outcome == "new":
+            proposals.append(NEW)
+        else:
+            proposals.append(Proposal(decision.outcome, candidates[found[best.index]][1], best))
+    return proposals
+
+
+def index_people(
+    people: Sequence[tuple[int, PersonDetails]], *, actor: object, source: str
+) -> None:
+    """Store the blocking keys of new people (inside the caller's transaction)."""
+    rows = [
+        (pk, key) for pk, details in people for key in sorted(blocking_keys(record_of(details)))
+    ]
+    ids = insert_rows(BlockingKey, ["person", "key"], rows)
+    record_events(actor, Action.CREATE, BlockingKey, ids, purpose="matching keys", source=source)
+
+
+def queue_reviews(
+    reviews: Sequence[tuple[PersonRef, Proposal]], *, actor: object, source: str
+) -> None:
+    """Queue each (new person, proposal) whose score calls for a person to decide."""
+    rows = [
+        (person.pk, proposal.person.pk, person.jurisdiction_id, proposal.explanation.total,
+         proposal.explanation.to_dict(), source)
+        for person, proposal in reviews
+        if proposal.person is not None and proposal.explanation is not None
+    ]  # fmt: skip
+    ids = insert_rows(
+        MatchReview, ["person", "candidate", "jurisdiction", "total", "explanation", "source"], rows
+    )
+    record_events(actor, Action.CREATE, MatchReview, ids, purpose="probable match", source=source)

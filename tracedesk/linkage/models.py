@@ -1,0 +1,68 @@
+"""Probabilistic person matching in the database: stored blocking keys and the review queue.
+
+The scorer itself is plain Python (``tracedesk.lib.matching``); this app stores what
+it needs to find candidates quickly and what a person must decide.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class BlockingKey(models.Model):
+    """One candidate key of a person (e.g. phonetic surname + birth year), indexed:
+    a new record is scored only against the people sharing one of its keys."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="blocking_keys"
+    )
+    key = models.CharField(max_length=80, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key"], name="one_blocking_key_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"Blocking key of person {self.person_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    SAME = "same", "Same person"
+    DIFFERENT = "different", "Different people"
+
+
+class MatchReview(models.Model):
+    """A record that scored between the review and link thresholds against a person.
+
+    The record was stored as a new person (nothing waits on the review); a reviewer
+    decides whether the two are the same human being. The explanation is the
+    scorer's, field by field.
+    """
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="match_reviews"
+    )
+    candidate = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    jurisdiction = models.ForeignKey("geography.Jurisdiction", on_delete=models.PROTECT)
+    total = models.FloatField(help_text="Total match weight (log2 odds)")
+    explanation = models.JSONField(help_text="Every field's level and weight, from the scorer")
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    source = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    class Meta:
+        ordering = ["-total", "created_at"]
+        indexes = [models.Index(fields=["status", "jurisdiction"])]
+
+    def __str__(self) -> str:
+        return f"Match review {self.pk}"
