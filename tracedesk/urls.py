@@ -6,6 +6,7 @@ from tracedesk.api import api
 urlpatterns = [
     path("", include("tracedesk.home.urls")),
     path("", include("tracedesk.people.urls")),
+    path("", include("tracedesk.linkage.urls")),
     path("", include("tracedesk.cases.urls")),
     path("", include("tracedesk.places.urls")),
     path("", include("tracedesk.ingest.urls")),

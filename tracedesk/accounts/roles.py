@@ -24,6 +24,7 @@ class Right(enum.StrEnum):
     VIEW_STATISTICS = "view_statistics"  # aggregate figures only
     MANAGE_USERS = "manage_users"  # users, teams, reference data
     INGEST_RESULTS = "ingest_results"  # upload laboratory feeds, correct rejected records
+    REVIEW_MATCHES = "review_matches"  # decide probable duplicate people, merge them
 
 
 RIGHTS: dict[str, frozenset[Right]] = {
@@ -35,6 +36,7 @@ RIGHTS: dict[str, frozenset[Right]] = {
             Right.SUPERVISE,
             Right.VIEW_STATISTICS,
             Right.INGEST_RESULTS,
+            Right.REVIEW_MATCHES,
         }
     ),
     Role.HEALTH_PROTECTION: frozenset(
@@ -44,6 +46,7 @@ RIGHTS: dict[str, frozenset[Right]] = {
             Right.MANAGE_OUTBREAKS,
             Right.VIEW_STATISTICS,
             Right.INGEST_RESULTS,
+            Right.REVIEW_MATCHES,
         }
     ),
     # Analysts see aggregates only: never an identifiable record.

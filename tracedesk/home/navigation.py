@@ -17,6 +17,7 @@ PAGES: list[tuple[Right, str, str]] = [
     (Right.VIEW_PERSONAL, "person-list", "People"),
     (Right.VIEW_PERSONAL, "case-list", "Cases"),
     (Right.INGEST_RESULTS, "ingest-list", "Lab results"),
+    (Right.REVIEW_MATCHES, "review-list", "Match reviews"),
     (Right.VIEW_STATISTICS, "analyst-home", "Statistics"),
     (Right.MANAGE_USERS, "admin-home", "Users"),
 ]

@@ -14,9 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
-from tracedesk.audit.actions import record_events
+from tracedesk.accounts.models import signed_in
+from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
 from tracedesk.lib.matching import (
@@ -29,9 +33,10 @@ from tracedesk.lib.matching import (
     match,
     prepare,
 )
-from tracedesk.linkage.models import BlockingKey, MatchReview
+from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.matching import PersonRef
+from tracedesk.people.merges import merge_people
 from tracedesk.people.models import Person
 
 #: A key shared by more people than this narrows nothing (a common surname in one
@@ -159,3 +164,27 @@ def queue_reviews(
         MatchReview, ["person", "candidate", "jurisdiction", "total", "explanation", "source"], rows
     )
     record_events(actor, Action.CREATE, MatchReview, ids, purpose="probable match", source=source)
+
+
+@transaction.atomic
+def decide_review(review: MatchReview, *, same: bool, actor: object, source: str) -> MatchReview:
+    """Record a reviewer's decision. The same person: the new record is merged into the
+    candidate (every linked record moves; ``people.merges.unmerge`` undoes it). Different
+    people: both stay. A review is decided once; ValidationError names the field."""
+    review = MatchReview.objects.select_for_update().get(pk=review.pk)
+    if review.status != ReviewStatus.OPEN:
+        raise ValidationError({"status": f"review {review.pk} is already decided"})
+    if same:
+        merge_people(
+            review.candidate, review.person, reason=f"match review {review.pk}",
+            evidence=review.explanation, actor=actor, source=source,
+        )  # fmt: skip
+    review.status = ReviewStatus.SAME if same else ReviewStatus.DIFFERENT
+    review.decided_at = timezone.now()
+    review.decided_by = signed_in(actor)
+    review.save(update_fields=["status", "decided_at", "decided_by"])
+    record_event(
+        actor, Action.UPDATE, review, purpose="match review decided", source=source,
+        fields=["status"],
+    )  # fmt: skip
+    return review

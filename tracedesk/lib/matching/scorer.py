@@ -32,6 +32,7 @@ never proves that two records are the same person."""
 RULE_SHARED_CONTACT = "shared_contact_only"
 RULE_CONFLICTING_DOB = "conflicting_dob"
 RULE_POSSIBLE_TWIN = "possible_twin"
+RULE_OTHER_MEMBER = "other_household_member"
 RULES = {
     RULE_SHARED_CONTACT: (
         "No first name, date of birth or NHS number agrees: household details such as a "
@@ -45,7 +46,13 @@ RULES = {
         "First names are similar but not the same, and no NHS number agrees: twins share a "
         "surname, birthday, address and phone, so a person decides."
     ),
+    RULE_OTHER_MEMBER: (
+        "First names differ and neither a date of birth nor an NHS number agrees: another member "
+        "of the same household, a new person, not a question for a reviewer."
+    ),
 }
+NOT_A_MATCH = frozenset({RULE_OTHER_MEMBER})
+"""Rules that make the outcome "new" whatever the total."""
 """Rules that hold an outcome at "review" whatever the total, with their explanations."""
 
 _RANK: dict[str, int] = {"link": 2, "review": 1, "new": 0}
@@ -140,7 +147,9 @@ def score(
     elif total >= params.review:
         outcome = "review"
     rules = _rules(weights)
-    if outcome == "link" and rules:
+    if NOT_A_MATCH & set(rules):
+        outcome = "new"
+    elif outcome == "link" and rules:
         outcome = "review"
     return Explanation(weights, params.prior_weight, total, outcome, rules)
 
@@ -171,6 +180,8 @@ def _rules(weights: Sequence[FieldWeight]) -> tuple[str, ...]:
     if any(item.field == "dob" and item.level == "else" for item in weights):
         rules.append(RULE_CONFLICTING_DOB)
     levels = {item.field: item.level for item in weights}
+    if levels.get("first_name") == "else" and not agreeing & {"dob", "nhs_number"}:
+        rules.append(RULE_OTHER_MEMBER)
     if levels.get("first_name") not in ("exact", NULL) and levels.get("nhs_number") != "exact":
         rules.append(RULE_POSSIBLE_TWIN)
     return tuple(rules)

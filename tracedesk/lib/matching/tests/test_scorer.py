@@ -234,3 +234,14 @@ def test_twins_with_similar_first_names_are_never_linked_automatically() -> None
     with_nhs = score({**anna, "nhs_number": "9434765919"}, {**anne, "nhs_number": "9434765919"},
                      DEFAULT_PARAMETERS)  # fmt: skip
     assert with_nhs.outcome == "link"
+
+
+def test_another_member_of_the_household_is_a_new_person_not_a_review() -> None:
+    home = {"last_name": "Testperson", "address_line1": "1 A Street", "postcode": "LS6 3AB"}
+    case = {**home, "first_name": "Casey", "dob": "1980-01-02", "phone": "07700900001"}
+    contact = {**home, "first_name": "Morgan"}  # named by the case; no date of birth
+    explanation = score(case, contact, DEFAULT_PARAMETERS)
+    assert explanation.total >= DEFAULT_PARAMETERS.review  # household fields alone add up
+    assert explanation.outcome == "new" and "other_household_member" in explanation.rules
+    # but the same first name at the same address is still worth a look
+    assert score(case, {**contact, "first_name": "Casey"}, DEFAULT_PARAMETERS).outcome != "new"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tracedesk.linkage import views
+
+urlpatterns = [
+    path("match-reviews/", views.review_list, name="review-list"),
+    path("match-reviews/<int:review_id>/", views.review_detail, name="review-detail"),
+    path("match-reviews/<int:review_id>/decide/", views.review_decide, name="review-decide"),
+]

@@ -1,0 +1,67 @@
+"""The review queue: probable duplicates, each with the scorer's explanation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from tracedesk.audit.reads import audit_read
+from tracedesk.linkage.access import review_for, reviews_for
+from tracedesk.linkage.actions import decide_review
+from tracedesk.linkage.models import MatchReview, ReviewStatus
+
+PAGE_SIZE = 50
+
+
+@require_safe
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    """Open reviews in scope, strongest score first."""
+    reviews = reviews_for(request.user).filter(status=ReviewStatus.OPEN).order_by("-total", "pk")
+    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(request, MatchReview, purpose="match review queue")
+    return render(request, "linkage/review_list.html", {"page": page})
+
+
+@require_safe
+@login_required
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Both records side by side, every field's level and weight, and the decision."""
+    review = review_for(request.user, review_id)
+    audit_read(request, review, purpose="match review")
+    following = (
+        reviews_for(request.user)
+        .filter(status=ReviewStatus.OPEN)
+        .exclude(pk=review.pk)
+        .order_by("-total", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return render(request, "linkage/review_detail.html", {"review": review, "following": following})
+
+
+@require_POST
+@login_required
+def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Same person (merge into the candidate) or different people; then the next review."""
+    review = review_for(request.user, review_id)
+    decision = request.POST.get("decision")
+    if decision not in ("same", "different"):
+        messages.error(request, "Choose “same person” or “different people”.")
+        return redirect("review-detail", review_id=review.pk)
+    try:
+        decide_review(review, same=decision == "same", actor=request.user, source="web")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("review-detail", review_id=review.pk)
+    following = (
+        reviews_for(request.user).filter(status=ReviewStatus.OPEN).order_by("-total", "pk").first()
+    )
+    if following is None:
+        return redirect("review-list")
+    return redirect("review-detail", review_id=following.pk)
