@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from tracedesk.accounts.api_auth import BearerToken, BrowserSession
 from tracedesk.cases.api import cases_router, contacts_router
 from tracedesk.ingest.api import router as ingest_router
+from tracedesk.linkage.api import router as linkage_router
 from tracedesk.people.api import router as people_router
 
 api = NinjaAPI(
@@ -30,6 +31,7 @@ api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("", ingest_router)
+api.add_router("", linkage_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -17,6 +17,7 @@ from tracedesk.audit.models import AuditEvent
 from tracedesk.cases.models import Contact
 from tracedesk.cases.tests.test_api import MATRIX as CASES_MATRIX
 from tracedesk.ingest.tests.test_api import MATRIX as INGEST_MATRIX
+from tracedesk.linkage.tests.test_api import MATRIX as LINKAGE_MATRIX
 from tracedesk.people.tests.test_api import MATRIX as PEOPLE_MATRIX
 from tracedesk.testing.api_routes import (
     RouteCall,
@@ -27,7 +28,12 @@ from tracedesk.testing.api_routes import (
 )
 from tracedesk.testing.world import World
 
-MATRIX: dict[tuple[str, str], RouteCall] = {**PEOPLE_MATRIX, **CASES_MATRIX, **INGEST_MATRIX}
+MATRIX: dict[tuple[str, str], RouteCall] = {
+    **PEOPLE_MATRIX,
+    **CASES_MATRIX,
+    **INGEST_MATRIX,
+    **LINKAGE_MATRIX,
+}
 ROUTES = sorted(MATRIX)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
