@@ -8,7 +8,9 @@ a few statements for any number of records.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ from tracedesk.accounts.models import signed_in
 from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
+from tracedesk.lib.dedupe.io import read_people_rows
+from tracedesk.lib.dedupe.parameters import export_parameters
+from tracedesk.lib.dedupe.splink_model import dedupe
 from tracedesk.lib.matching import (
     DEFAULT_PARAMETERS,
     Explanation,
@@ -32,6 +37,7 @@ from tracedesk.lib.matching import (
     decide,
     match,
     prepare,
+    score,
 )
 from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus
 from tracedesk.people.details import PersonDetails
@@ -188,3 +194,72 @@ def decide_review(review: MatchReview, *, same: bool, actor: object, source: str
         fields=["status"],
     )  # fmt: skip
     return review
+
+
+@dataclass(frozen=True)
+class DatabaseDedupe:
+    """What ``tracedesk people dedupe --db`` found and queued."""
+
+    people: int
+    clusters: int
+    people_in_clusters: int
+    queued: int
+    already_queued: int
+
+
+DEDUPE_COLUMNS = (
+    *("record_id", "first_name", "last_name", "dob", "sex", "phone", "email", "address_line1"),
+    *("postcode", "national_id"),
+)
+
+
+def dedupe_database(
+    *, threshold: float = 0.9, seed: int = 1, actor: object, source: str
+) -> DatabaseDedupe:
+    """Run the batch deduplication (Splink) over every person not merged, and queue a
+    review for each member of a cluster against its oldest member, explained by the
+    online scorer with the parameters just trained. Pairs already reviewed (or queued)
+    are not queued again, so running it twice changes nothing."""
+    rows = Person.objects.filter(merged_into__isnull=True).values_list(
+        "pk", "first_name", "last_name", "date_of_birth", "sex", "phone", "email",
+        "address__line1", "address__postcode", "nhs_number", "jurisdiction_id",
+        "preferred_language",
+    )  # fmt: skip
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(DEDUPE_COLUMNS)
+    people: dict[int, tuple[PersonRecord, PersonRef]] = {}
+    for pk, first, last, dob, sex, phone, email, line1, postcode, nhs, place, language in rows:
+        record = PersonRecord(
+            first_name=first, last_name=last, dob=dob, sex=sex, phone=phone, email=email,
+            address_line1=line1 or "", postcode=postcode or "", nhs_number=nhs,
+        )  # fmt: skip
+        people[pk] = (record, PersonRef(pk, place, language))
+        writer.writerow(
+            [pk, first, last, dob.isoformat() if dob else "", sex, phone, email, line1 or "",
+             postcode or "", nhs]
+        )  # fmt: skip
+    if len(people) < 2:
+        return DatabaseDedupe(len(people), len(people), 0, 0, 0)
+    buffer.seek(0)
+    result = dedupe(read_people_rows(buffer, id_column="record_id").records,
+                    threshold=threshold, seed=seed)  # fmt: skip
+    params = Parameters.from_dict(export_parameters(result))
+    members: dict[str, list[int]] = defaultdict(list)
+    for record_id, cluster in result.clusters:
+        members[cluster].append(int(record_id))
+    known = set(MatchReview.objects.values_list("person_id", "candidate_id"))
+    queue: list[tuple[PersonRef, Proposal]] = []
+    already = 0
+    for group in (sorted(m) for m in members.values() if len(m) > 1):
+        oldest = group[0]
+        for pk in group[1:]:
+            if (pk, oldest) in known:
+                already += 1
+                continue
+            explanation = score(people[pk][0], people[oldest][0], params)
+            queue.append((people[pk][1], Proposal("review", people[oldest][1], explanation)))
+    with transaction.atomic():
+        queue_reviews(queue, actor=actor, source=source)
+    in_clusters = sum(len(m) for m in members.values() if len(m) > 1)
+    return DatabaseDedupe(len(people), len(members), in_clusters, len(queue), already)

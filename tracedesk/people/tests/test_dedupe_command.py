@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +54,41 @@ def test_bad_input_exits_2_naming_the_column(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "nope" in done.stderr + done.stdout
+
+
+def test_dedupe_db_queues_each_cluster_for_review_once(world: object) -> None:
+    """`dedupe --db` over the people in the database: duplicates queued, explained, once."""
+    from django.core.management import call_command
+
+    from tracedesk.linkage.models import MatchReview
+    from tracedesk.people.models import Address, Person
+
+    leeds = world.leeds  # type: ignore[attr-defined]
+    truth: dict[int, str] = {}
+    for row in make_people(count=120, duplicates=25, seed=5):
+        address = Address.objects.create(
+            line1=row["address_line1"], postcode=row["postcode"], jurisdiction=leeds
+        )
+        person = Person.objects.create(
+            first_name=row["first_name"], last_name=row["last_name"],
+            date_of_birth=dt.date.fromisoformat(row["dob"]) if row["dob"] else None,
+            phone=row["phone"].replace(" ", "")[:11], email=row["email"], address=address,
+            jurisdiction=leeds,
+        )  # fmt: skip
+        truth[person.pk] = row["truth"]
+    before = MatchReview.objects.count()
+    out = io.StringIO()
+    call_command("people", "dedupe", "--db", stdout=out)
+    queued = MatchReview.objects.filter(person_id__in=truth, candidate_id__in=truth)
+    assert queued.count() == MatchReview.objects.count() - before > 0
+    right = sum(truth[r.person_id] == truth[r.candidate_id] for r in queued)
+    assert right / queued.count() >= 0.9  # the pairs queued are mostly true duplicates
+    duplicates = len(truth) - len(set(truth.values()))
+    assert queued.count() >= 0.8 * duplicates
+    review = queued.first()
+    assert review is not None and {f["field"] for f in review.explanation["fields"]} >= {"dob"}
+    assert "reviews queued" in out.getvalue()
+    again = io.StringIO()
+    call_command("people", "dedupe", "--db", stdout=again)
+    assert MatchReview.objects.count() - before == queued.count()
+    assert "reviews queued: 0" in again.getvalue()
