@@ -11,9 +11,11 @@ from ninja.pagination import paginate
 
 from tracedesk.accounts.api_auth import caller
 from tracedesk.audit.reads import audit_read
-from tracedesk.linkage.access import review_for, reviews_for
+from tracedesk.linkage.access import merge_for, merge_of, review_for, reviews_for
 from tracedesk.linkage.actions import decide_review
 from tracedesk.linkage.models import MatchReview, ReviewStatus
+from tracedesk.people.merges import unmerge
+from tracedesk.people.models import PersonMerge
 from tracedesk.people.schemas import Pages
 
 router = Router(tags=["person matching"])
@@ -30,6 +32,22 @@ class ReviewOut(Schema):
     )
     created_at: dt.datetime
     decided_at: dt.datetime | None
+    merge_id: int | None = Field(
+        None, description="The merge a 'same person' decision made, while it stands"
+    )
+
+    @staticmethod
+    def resolve_merge_id(review: MatchReview) -> int | None:
+        merge = merge_of(review)
+        return merge.pk if merge else None
+
+
+class MergeOut(Schema):
+    id: int
+    survivor_id: int
+    duplicate_id: int
+    merged_at: dt.datetime
+    undone_at: dt.datetime | None
 
 
 class ReviewFilter(Schema):
@@ -66,3 +84,10 @@ def decide(request: HttpRequest, review_id: int, payload: DecisionIn) -> MatchRe
     """Decide a review once: the same person merges the record into the candidate."""
     review = review_for(caller(request), review_id)
     return decide_review(review, same=payload.same, actor=caller(request), source="api")
+
+
+@router.post("/person-merges/{merge_id}/undo", response=MergeOut, operation_id="undo_person_merge")
+def undo_merge(request: HttpRequest, merge_id: int) -> PersonMerge:
+    """Undo a merge exactly: every record it moved goes back. Once only (422)."""
+    merge = merge_for(caller(request), merge_id)
+    return unmerge(merge, actor=caller(request), source="api")

@@ -6,4 +6,5 @@ urlpatterns = [
     path("match-reviews/", views.review_list, name="review-list"),
     path("match-reviews/<int:review_id>/", views.review_detail, name="review-detail"),
     path("match-reviews/<int:review_id>/decide/", views.review_decide, name="review-decide"),
+    path("person-merges/<int:merge_id>/undo/", views.merge_undo, name="merge-undo"),
 ]

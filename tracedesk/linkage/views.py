@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from tracedesk.audit.reads import audit_read
-from tracedesk.linkage.access import review_for, reviews_for
+from tracedesk.linkage.access import merge_for, merge_of, review_for, reviews_for
 from tracedesk.linkage.actions import decide_review
 from tracedesk.linkage.models import MatchReview, ReviewStatus
+from tracedesk.people.merges import unmerge
 
 PAGE_SIZE = 50
 
@@ -42,7 +43,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         .values_list("pk", flat=True)
         .first()
     )
-    return render(request, "linkage/review_detail.html", {"review": review, "following": following})
+    context = {"review": review, "following": following, "merge": merge_of(review)}
+    return render(request, "linkage/review_detail.html", context)
 
 
 @require_POST
@@ -65,3 +67,24 @@ def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
     if following is None:
         return redirect("review-list")
     return redirect("review-detail", review_id=following.pk)
+
+
+@require_POST
+@login_required
+def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    """Undo a merge: every record it moved goes back to the person it came from."""
+    merge = merge_for(request.user, merge_id)
+    try:
+        unmerge(merge, actor=request.user, source="web")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Merge {merge.pk} undone: the two records are separate again.")
+    review = (
+        reviews_for(request.user)
+        .filter(person_id=merge.duplicate_id, candidate_id=merge.survivor_id)
+        .first()
+    )
+    if review is None:
+        return redirect("review-list")
+    return redirect("review-detail", review_id=review.pk)

@@ -25,6 +25,9 @@ MATRIX: dict[tuple[str, str], RouteCall] = {
         body=lambda d: {"same": False},
         persona="supervisor_a",
     ),
+    ("POST", "/api/person-merges/{merge_id}/undo"): RouteCall(
+        kind="create", url=lambda d: "/api/person-merges/1/undo", persona="supervisor_a"
+    ),
 }
 REVIEWERS = {"supervisor_a", "health_protection"}
 
@@ -77,3 +80,12 @@ def test_the_explanation_and_deciding_once(world: World) -> None:
     assert MatchReview.objects.get(pk=review.pk).status == ReviewStatus.SAME
     decided = call(client, "GET", "/api/match-reviews?status=same")
     assert review.pk in response_ids(decided)
+    merge_id = call(client, "GET", f"/api/match-reviews/{review.pk}").json()["merge_id"]
+    assert merge_id is not None
+    tracer = token_client(world.users["tracer_a"])
+    assert call(tracer, "POST", f"/api/person-merges/{merge_id}/undo").status_code == 403
+    undone = call(client, "POST", f"/api/person-merges/{merge_id}/undo")
+    assert undone.status_code == 200 and undone.json()["undone_at"]
+    assert Person.objects.get(pk=review.person_id).merged_into_id is None
+    assert call(client, "GET", f"/api/match-reviews/{review.pk}").json()["merge_id"] is None
+    assert call(client, "POST", f"/api/person-merges/{merge_id}/undo").status_code == 422

@@ -15,10 +15,10 @@ from tracedesk.home.tests.test_browser import browser, page  # noqa: F401  (fixt
 from tracedesk.linkage.models import MatchReview, ReviewStatus
 from tracedesk.people.actions import find_or_create_person
 from tracedesk.people.details import PersonDetails
-from tracedesk.people.models import Person
+from tracedesk.people.models import Person, PersonMerge
 from tracedesk.testing.world import PASSWORD, PERSONAS, World
 
-LINKAGE_ROUTES = {"review-list", "review-detail", "review-decide"}
+LINKAGE_ROUTES = {"review-list", "review-detail", "review-decide", "merge-undo"}
 REVIEWERS = {"supervisor_a", "health_protection"}  # the right to review matches, Leeds in scope
 
 ADA = PersonDetails(
@@ -147,3 +147,24 @@ def test_a_reviewer_decides_with_the_keyboard(
     assert statuses[opened] == ReviewStatus.DIFFERENT
     assert statuses[following] == ReviewStatus.SAME
     assert Person.objects.filter(merged_into__isnull=False).count() == 1
+
+
+def test_a_merge_made_by_a_review_can_be_undone_from_it(
+    world: World, login: Callable[[str], Client]
+) -> None:
+    review = _review(world)
+    reviewer = login("supervisor_a")
+    reviewer.post(reverse("review-decide", args=[review.pk]), {"decision": "same"})
+    html = reviewer.get(reverse("review-detail", args=[review.pk])).content.decode()
+    merge = PersonMerge.objects.get(duplicate_id=review.person_id)
+    assert reverse("merge-undo", args=[merge.pk]) in html
+    # someone without the right, or outside scope, cannot undo it
+    assert login("tracer_a").post(reverse("merge-undo", args=[merge.pk])).status_code == 403
+    response = reviewer.post(reverse("merge-undo", args=[merge.pk]))
+    assert response.status_code == 302
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
+    assert Person.objects.get(pk=review.person_id).merged_into_id is None
+    # undoing twice is refused with a message, and changes nothing
+    follow = reviewer.post(reverse("merge-undo", args=[merge.pk]), follow=True)
+    assert "already undone" in follow.content.decode()
