@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -39,11 +39,18 @@ from tracedesk.lib.matching import (
     prepare,
     score,
 )
-from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus
+from tracedesk.lib.matching.records import Prepared
+from tracedesk.lib.matching.scorer import TF_FIELDS, TermFrequencies
+from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus, TermFrequency
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.matching import PersonRef
 from tracedesk.people.merges import merge_people
 from tracedesk.people.models import Person
+
+#: Below this many people, frequencies say more about the sample than the population:
+#: term-frequency adjustment starts once the register is this large.
+MIN_POPULATION = 1000
+EVERYONE = "*"
 
 #: A key shared by more people than this narrows nothing (a common surname in one
 #: birth year, a phone of a care home): it is not used to find candidates.
@@ -131,12 +138,13 @@ def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
         candidates[pk] = (prepare(record), PersonRef(pk, place, language))
     proposals = []
     params = parameters()
+    tf = term_frequencies_of(prepared)
     for query, its_keys in zip(prepared, keys, strict=True):
         found = sorted(set().union(*(holders.get(k, set()) for k in its_keys)) & candidates.keys())
         if not found:
             proposals.append(NEW)
             continue
-        decision = decide(match(query, [candidates[pk][0] for pk in found], params))
+        decision = decide(match(query, [candidates[pk][0] for pk in found], params, tf))
         best = decision.best
         if best is None or decision.outcome == "new":
             proposals.append(NEW)
@@ -145,10 +153,47 @@ def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
     return proposals
 
 
+def term_frequencies_of(records: Sequence[Prepared]) -> TermFrequencies | None:
+    """How common each value of ``records`` is among stored people (None while the
+    register is smaller than ``MIN_POPULATION``)."""
+    wanted = {(name, r.value(name)) for r in records for name in TF_FIELDS if r.value(name)}
+    rows = TermFrequency.objects.filter(
+        among(TermFrequency, "value", {value for _, value in wanted} | {""})
+    ).values_list("field", "value", "people")
+    counts = {(name, value): people for name, value, people in rows}
+    everyone = counts.get((EVERYONE, ""), 0)
+    if everyone < MIN_POPULATION:
+        return None
+    table: dict[str, dict[str, float]] = defaultdict(dict)
+    for (name, value), people in counts.items():
+        if (name, value) in wanted:
+            table[name][value] = people / everyone
+    return table
+
+
+def _count_values(people: Sequence[PersonDetails]) -> None:
+    """Add new people's values to the term frequencies (one upsert statement)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for details in people:
+        record = prepare(record_of(details))
+        counts.update((name, record.value(name)[:255]) for name in TF_FIELDS if record.value(name))
+    counts[(EVERYONE, "")] += len(people)
+    table = connection.ops.quote_name(TermFrequency._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (field, value, people) VALUES (%s, %s, %s)"  # noqa: S608
+            f" ON CONFLICT (field, value) DO UPDATE SET people = {table}.people + excluded.people",
+            [(name, value, n) for (name, value), n in sorted(counts.items())],
+        )
+
+
 def index_people(
     people: Sequence[tuple[int, PersonDetails]], *, actor: object, source: str
 ) -> None:
-    """Store the blocking keys of new people (inside the caller's transaction)."""
+    """Store the blocking keys of new people and count their values (inside the caller's
+    transaction)."""
+    if people:
+        _count_values([details for _, details in people])
     rows = [
         (pk, key) for pk, details in people for key in sorted(blocking_keys(record_of(details)))
     ]

@@ -66,3 +66,21 @@ class MatchReview(models.Model):
 
     def __str__(self) -> str:
         return f"Match review {self.pk}"
+
+
+class TermFrequency(models.Model):
+    """How many people hold a (normalised) value of a field, kept up to date as people are
+    created: agreeing on a common surname or a shared phone proves less than on a rare one.
+    The row with field ``*`` counts everyone."""
+
+    field = models.CharField(max_length=20)
+    value = models.CharField(max_length=255)
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["field", "value"], name="one_frequency_per_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"Frequency of a {self.field}"

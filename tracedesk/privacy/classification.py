@@ -74,6 +74,7 @@ FIELDS: dict[str, dict[str, Level]] = {
         "id": N, "merge": P, "model": N, "object_id": P, "field": N, "moved": N, "conflict": N,
     },
     "linkage.blockingkey": {"id": N, "person": P, "key": P},
+    "linkage.termfrequency": {"id": N, "field": N, "value": P, "people": N},
     "linkage.matchreview": {
         "id": N, "person": P, "candidate": P, "jurisdiction": N, "total": N, "explanation": P,
         "status": N, "source": N, "created_at": N, "decided_at": N, "decided_by": N,

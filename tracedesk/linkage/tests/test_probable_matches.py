@@ -12,7 +12,7 @@ import pytest
 from tracedesk.audit.actions import events_about
 from tracedesk.lib.matching import DEFAULT_PARAMETERS
 from tracedesk.linkage import actions
-from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus
+from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus, TermFrequency
 from tracedesk.people.actions import find_or_create_person
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.merges import merge_people
@@ -110,3 +110,38 @@ def test_a_person_merged_into_another_is_never_matched_again(world: World) -> No
                              date_of_birth=dt.date(1987, 3, 14))
     )  # fmt: skip
     assert again != copy
+
+
+def test_values_are_counted_as_people_are_created(world: World) -> None:
+    everyone = TermFrequency.objects.get(field="*").people
+    _person(world, ADA)
+    _person(world, dataclasses.replace(ADA, first_name="Chidi", date_of_birth=dt.date(1990, 1, 1)))
+    assert TermFrequency.objects.get(field="*").people == everyone + 2
+    assert TermFrequency.objects.get(field="last_name", value="okonkwo").people == 2
+    assert TermFrequency.objects.get(field="first_name", value="chidi").people == 1
+
+
+def test_a_common_surname_weighs_less_than_a_rare_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With term frequencies, agreeing on "Smith" proves less than agreeing on "Okonkwo"."""
+    monkeypatch.setattr(actions, "MIN_POPULATION", 1)
+    for n in range(30):
+        _person(world, PersonDetails(first_name=f"P{n}", last_name="Smith", postcode="M1 1AA"))
+    _person(world, ADA)
+    smith = dataclasses.replace(ADA, last_name="Smith")
+    _person(world, smith)
+    weights = {}
+    for details in (ADA, smith):
+        [record] = [actions.prepare(actions.record_of(details))]
+        tf = actions.term_frequencies_of([record])
+        assert tf is not None
+        weights[details.last_name] = actions.score(record, record, actions.parameters(), tf)
+    surname = {
+        name: next(f for f in e.fields if f.field == "last_name") for name, e in weights.items()
+    }
+    assert surname["Smith"].tf_adjusted and surname["Okonkwo"].tf_adjusted
+    assert surname["Smith"].weight < surname["Okonkwo"].weight
+    # and below MIN_POPULATION no adjustment is made at all
+    monkeypatch.setattr(actions, "MIN_POPULATION", 10**9)
+    assert actions.term_frequencies_of([actions.prepare(actions.record_of(ADA))]) is None
