@@ -51,6 +51,7 @@ from tracedesk.people.models import Person
 #: term-frequency adjustment starts once the register is this large.
 MIN_POPULATION = 1000
 EVERYONE = "*"
+UPSERT_ROWS = 5000  # 15,000 parameters: within SQLite's and PostgreSQL's limits
 
 #: A key shared by more people than this narrows nothing (a common surname in one
 #: birth year, a phone of a care home): it is not used to find candidates.
@@ -179,12 +180,17 @@ def _count_values(people: Sequence[PersonDetails]) -> None:
         counts.update((name, record.value(name)[:255]) for name in TF_FIELDS if record.value(name))
     counts[(EVERYONE, "")] += len(people)
     table = connection.ops.quote_name(TermFrequency._meta.db_table)
+    rows = sorted(counts.items())
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (field, value, people) VALUES (%s, %s, %s)"  # noqa: S608
-            f" ON CONFLICT (field, value) DO UPDATE SET people = {table}.people + excluded.people",
-            [(name, value, n) for (name, value), n in sorted(counts.items())],
-        )
+        for start in range(0, len(rows), UPSERT_ROWS):  # one statement per batch of rows
+            batch = rows[start : start + UPSERT_ROWS]
+            values = ", ".join(["(%s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (field, value, people) VALUES {values}"  # noqa: S608
+                f" ON CONFLICT (field, value) DO UPDATE SET people = {table}.people"
+                " + excluded.people",
+                [item for (name, value), n in batch for item in (name, value, n)],
+            )
 
 
 def index_people(
