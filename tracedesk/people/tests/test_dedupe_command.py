@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tracedesk.lib.dedupe.tests.synthetic import make_people, write_csv
+from tracedesk.lib.dedupe.synthetic import make_people, write_csv
 
 ROOT = Path(__file__).resolve().parents[3]
 

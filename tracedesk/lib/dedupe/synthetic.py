@@ -69,17 +69,22 @@ def _year_typo(dob: str, rng: random.Random) -> str:
     return candidate
 
 
-def _duplicate(person: dict[str, str], fake: Faker, rng: random.Random) -> dict[str, str]:
-    """Copy a person with one or two realistic data-entry errors."""
+def _duplicate(
+    person: dict[str, str], fake: Faker, rng: random.Random, errors: int | None = None
+) -> dict[str, str]:
+    """Copy a person with ``errors`` realistic data-entry errors (default: one or two)."""
     copy = dict(person)
-    errors = rng.sample(["surname", "year", "phone", "case"], k=rng.choice((1, 1, 2)))
-    if "surname" in errors:
+    count = rng.choice((1, 1, 2)) if errors is None else errors
+    errors_made = rng.sample(["surname", "year", "phone", "case", "first"], k=count)
+    if "first" in errors_made:
+        copy["first_name"] = _transpose(copy["first_name"], rng)
+    if "surname" in errors_made:
         copy["last_name"] = _transpose(copy["last_name"], rng)
-    if "year" in errors:
+    if "year" in errors_made:
         copy["dob"] = _year_typo(copy["dob"], rng)
-    if "phone" in errors:
+    if "phone" in errors_made:
         copy["phone"] = ""
-    if "case" in errors:
+    if "case" in errors_made:
         copy["first_name"] = copy["first_name"].upper()
         copy["last_name"] = copy["last_name"].upper()
     # Some people moved house between the two records.
@@ -95,8 +100,12 @@ def _duplicate(person: dict[str, str], fake: Faker, rng: random.Random) -> dict[
     return copy
 
 
-def make_people(count: int = 300, duplicates: int = 60, seed: int = 7) -> list[dict[str, str]]:
-    """Return ``count`` people plus ``duplicates`` noisy copies, shuffled, with record ids."""
+def make_people(
+    count: int = 300, duplicates: int = 60, seed: int = 7, errors: int | None = None
+) -> list[dict[str, str]]:
+    """Return ``count`` people plus ``duplicates`` noisy copies, shuffled, with record ids.
+
+    ``errors``: data-entry errors in each copy (default one or two; up to five)."""
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     rng = random.Random(seed)
@@ -111,7 +120,7 @@ def make_people(count: int = 300, duplicates: int = 60, seed: int = 7) -> list[d
             for key in ("last_name", "address_line1", "town", "postcode", "phone"):
                 relative[key] = person[key]
             people.append(relative)
-    copies = [_duplicate(person, fake, rng) for person in rng.sample(people, duplicates)]
+    copies = [_duplicate(p, fake, rng, errors) for p in rng.sample(people, duplicates)]
     rows = people + copies
     rng.shuffle(rows)
     return [{"record_id": str(index), **row} for index, row in enumerate(rows, start=1)]
