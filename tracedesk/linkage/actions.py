@@ -256,6 +256,7 @@ class DatabaseDedupe:
     people_in_clusters: int
     queued: int
     already_queued: int
+    held_back: int = 0  # clustered by the batch model, but "new" to the online scorer
 
 
 DEDUPE_COLUMNS = (
@@ -269,8 +270,10 @@ def dedupe_database(
 ) -> DatabaseDedupe:
     """Run the batch deduplication (Splink) over every person not merged, and queue a
     review for each member of a cluster against its oldest member, explained by the
-    online scorer with the parameters just trained. Pairs already reviewed (or queued)
-    are not queued again, so running it twice changes nothing."""
+    online scorer with the parameters just trained. A pair the scorer calls "new" (its
+    household rules: another member of the family) is held back, not queued; pairs
+    already reviewed (or queued) are not queued again, so running it twice changes
+    nothing."""
     rows = Person.objects.filter(merged_into__isnull=True).values_list(
         "pk", "first_name", "last_name", "date_of_birth", "sex", "phone", "email",
         "address__line1", "address__postcode", "nhs_number", "jurisdiction_id",
@@ -301,7 +304,7 @@ def dedupe_database(
         members[cluster].append(int(record_id))
     known = set(MatchReview.objects.values_list("person_id", "candidate_id"))
     queue: list[tuple[PersonRef, Proposal]] = []
-    already = 0
+    already = held_back = 0
     for group in (sorted(m) for m in members.values() if len(m) > 1):
         oldest = group[0]
         for pk in group[1:]:
@@ -309,8 +312,11 @@ def dedupe_database(
                 already += 1
                 continue
             explanation = score(people[pk][0], people[oldest][0], params)
+            if explanation.outcome == "new":  # e.g. another member of the household
+                held_back += 1
+                continue
             queue.append((people[pk][1], Proposal("review", people[oldest][1], explanation)))
     with transaction.atomic():
         queue_reviews(queue, actor=actor, source=source)
     in_clusters = sum(len(m) for m in members.values() if len(m) > 1)
-    return DatabaseDedupe(len(people), len(members), in_clusters, len(queue), already)
+    return DatabaseDedupe(len(people), len(members), in_clusters, len(queue), already, held_back)

@@ -108,7 +108,7 @@ def make_people(
     ``errors``: data-entry errors in each copy (default one or two; up to five)."""
     fake = Faker("en_GB")
     fake.seed_instance(seed)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (synthetic data, not a secret)
     people: list[dict[str, str]] = []
     while len(people) < count:
         person = _person(fake, rng, len(people) + 1)

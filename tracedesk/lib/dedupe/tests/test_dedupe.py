@@ -19,9 +19,8 @@ from tracedesk.lib.dedupe.splink_model import (
     DedupeResult,
     soundex,
 )
-from tracedesk.lib.matching import LEVELS, Parameters, score
-
 from tracedesk.lib.dedupe.synthetic import make_people, pair_scores, write_csv
+from tracedesk.lib.matching import LEVELS, Parameters, score
 
 # The online scorer's table is the contract: the export must fill every field and level of it.
 EXPECTED_LEVELS = {name: set(labels) for name, labels in LEVELS.items()}

@@ -54,6 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"people: {found.people}\nclusters: {found.clusters}\n"
             f"people in multi-person clusters: {found.people_in_clusters}\n"
-            f"reviews queued: {found.queued}\nalready queued or decided: {found.already_queued}"
+            f"reviews queued: {found.queued}\nalready queued or decided: {found.already_queued}\n"
+            f"held back (the online scorer says different people): {found.held_back}"
         )
         return 0
