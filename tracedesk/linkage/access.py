@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from tracedesk.accounts.roles import Right, require
 from tracedesk.accounts.scope import scope_ids, within_scope
-from tracedesk.linkage.models import MatchReview
+from tracedesk.linkage.models import MatchReview, ReviewStatus
 from tracedesk.people.models import PersonMerge
 
 
@@ -18,6 +18,11 @@ def reviews_for(user: object) -> QuerySet[MatchReview]:
         MatchReview.objects.select_related("person__address", "candidate__address"),
         Right.REVIEW_MATCHES,
     )
+
+
+def queue_for(user: object, status: str = ReviewStatus.OPEN) -> QuerySet[MatchReview]:
+    """The user's reviews with ``status`` (open: the queue), strongest match first."""
+    return reviews_for(user).filter(status=status).order_by("-total", "pk")
 
 
 def review_for(user: object, review_id: int) -> MatchReview:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from tracedesk.accounts.models import signed_in
@@ -97,6 +97,32 @@ CANDIDATE_FIELDS = (
 )
 
 
+def _stored_people(people: QuerySet[Person]) -> dict[int, tuple[PersonRecord, PersonRef]]:
+    """The scorer's record and the reference of each of ``people`` not merged into another
+    (a merged person is kept only so that the merge can be undone)."""
+    found = {}
+    for (
+        pk,
+        first,
+        last,
+        dob,
+        sex,
+        phone,
+        email,
+        line1,
+        postcode,
+        nhs,
+        place,
+        language,
+    ) in people.filter(merged_into__isnull=True).values_list(*CANDIDATE_FIELDS):
+        record = PersonRecord(
+            first_name=first, last_name=last, dob=dob, sex=sex, phone=phone, email=email,
+            address_line1=line1 or "", postcode=postcode or "", nhs_number=nhs,
+        )  # fmt: skip
+        found[pk] = (record, PersonRef(pk, place, language))
+    return found
+
+
 def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
     """Score each record against the people sharing one of its blocking keys."""
     prepared = [prepare(record_of(d)) for d in many]
@@ -117,26 +143,8 @@ def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
     ).values_list("key", "person_id"):
         holders[key].add(person)
     ids = set().union(*holders.values()) if holders else set()
-    candidates = {}
-    for (
-        pk,
-        first,
-        last,
-        dob,
-        sex,
-        phone,
-        email,
-        line1,
-        postcode,
-        nhs,
-        place,
-        language,
-    ) in Person.objects.filter(among(Person, "id", ids)).values_list(*CANDIDATE_FIELDS):
-        record = PersonRecord(
-            first_name=first, last_name=last, dob=dob, sex=sex, phone=phone, email=email,
-            address_line1=line1 or "", postcode=postcode or "", nhs_number=nhs,
-        )  # fmt: skip
-        candidates[pk] = (prepare(record), PersonRef(pk, place, language))
+    stored = _stored_people(Person.objects.filter(among(Person, "id", ids)))
+    candidates = {pk: (prepare(record), ref) for pk, (record, ref) in stored.items()}
     proposals = []
     params = parameters()
     tf = term_frequencies_of(prepared)
@@ -172,11 +180,10 @@ def term_frequencies_of(records: Sequence[Prepared]) -> TermFrequencies | None:
     return table
 
 
-def _count_values(people: Sequence[PersonDetails]) -> None:
-    """Add new people's values to the term frequencies (one upsert statement)."""
+def _count_values(people: Sequence[Prepared]) -> None:
+    """Add new people's values to the term frequencies (one upsert statement a batch)."""
     counts: Counter[tuple[str, str]] = Counter()
-    for details in people:
-        record = prepare(record_of(details))
+    for record in people:
         counts.update((name, record.value(name)[:255]) for name in TF_FIELDS if record.value(name))
     counts[(EVERYONE, "")] += len(people)
     table = connection.ops.quote_name(TermFrequency._meta.db_table)
@@ -198,11 +205,10 @@ def index_people(
 ) -> None:
     """Store the blocking keys of new people and count their values (inside the caller's
     transaction)."""
-    if people:
-        _count_values([details for _, details in people])
-    rows = [
-        (pk, key) for pk, details in people for key in sorted(blocking_keys(record_of(details)))
-    ]
+    prepared = [(pk, prepare(record_of(details))) for pk, details in people]
+    if prepared:
+        _count_values([record for _, record in prepared])
+    rows = [(pk, key) for pk, record in prepared for key in sorted(blocking_keys(record))]
     ids = insert_rows(BlockingKey, ["person", "key"], rows)
     record_events(actor, Action.CREATE, BlockingKey, ids, purpose="matching keys", source=source)
 
@@ -274,24 +280,14 @@ def dedupe_database(
     household rules: another member of the family) is held back, not queued; pairs
     already reviewed (or queued) are not queued again, so running it twice changes
     nothing."""
-    rows = Person.objects.filter(merged_into__isnull=True).values_list(
-        "pk", "first_name", "last_name", "date_of_birth", "sex", "phone", "email",
-        "address__line1", "address__postcode", "nhs_number", "jurisdiction_id",
-        "preferred_language",
-    )  # fmt: skip
+    people = _stored_people(Person.objects.all())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(DEDUPE_COLUMNS)
-    people: dict[int, tuple[PersonRecord, PersonRef]] = {}
-    for pk, first, last, dob, sex, phone, email, line1, postcode, nhs, place, language in rows:
-        record = PersonRecord(
-            first_name=first, last_name=last, dob=dob, sex=sex, phone=phone, email=email,
-            address_line1=line1 or "", postcode=postcode or "", nhs_number=nhs,
-        )  # fmt: skip
-        people[pk] = (record, PersonRef(pk, place, language))
+    for pk, (r, _) in people.items():
         writer.writerow(
-            [pk, first, last, dob.isoformat() if dob else "", sex, phone, email, line1 or "",
-             postcode or "", nhs]
+            [pk, r.first_name, r.last_name, r.dob.isoformat() if r.dob else "", r.sex, r.phone,
+             r.email, r.address_line1, r.postcode, r.nhs_number]
         )  # fmt: skip
     if len(people) < 2:
         return DatabaseDedupe(len(people), len(people), 0, 0, 0)

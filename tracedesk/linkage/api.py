@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 
 from tracedesk.accounts.api_auth import caller
 from tracedesk.audit.reads import audit_read
-from tracedesk.linkage.access import merge_for, merge_of, review_for, reviews_for
+from tracedesk.linkage.access import merge_for, merge_of, queue_for, review_for
 from tracedesk.linkage.actions import decide_review
 from tracedesk.linkage.models import MatchReview, ReviewStatus
 from tracedesk.people.merges import unmerge
@@ -64,9 +64,9 @@ class DecisionIn(Schema):
 @paginate(Pages)
 def list_reviews(request: HttpRequest, filters: Query[ReviewFilter]) -> QuerySet[MatchReview]:
     """Reviews in your areas (open ones by default), strongest match first."""
-    reviews = reviews_for(caller(request)).filter(status=filters.status)
+    reviews = queue_for(caller(request), filters.status)
     audit_read(request, MatchReview, purpose="api: match review queue")
-    return reviews.order_by("-total", "pk")
+    return reviews
 
 
 @router.get("/match-reviews/{review_id}", response=ReviewOut, operation_id="get_match_review")

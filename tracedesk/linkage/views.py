@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from tracedesk.audit.reads import audit_read
-from tracedesk.linkage.access import merge_for, merge_of, review_for, reviews_for
+from tracedesk.linkage.access import merge_for, merge_of, queue_for, review_for, reviews_for
 from tracedesk.linkage.actions import decide_review
-from tracedesk.linkage.models import MatchReview, ReviewStatus
+from tracedesk.linkage.models import MatchReview
 from tracedesk.people.merges import unmerge
 
 PAGE_SIZE = 50
@@ -23,8 +23,7 @@ PAGE_SIZE = 50
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
     """Open reviews in scope, strongest score first."""
-    reviews = reviews_for(request.user).filter(status=ReviewStatus.OPEN).order_by("-total", "pk")
-    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queue_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_read(request, MatchReview, purpose="match review queue")
     return render(request, "linkage/review_list.html", {"page": page})
 
@@ -35,14 +34,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     """Both records side by side, every field's level and weight, and the decision."""
     review = review_for(request.user, review_id)
     audit_read(request, review, purpose="match review")
-    following = (
-        reviews_for(request.user)
-        .filter(status=ReviewStatus.OPEN)
-        .exclude(pk=review.pk)
-        .order_by("-total", "pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    following = queue_for(request.user).exclude(pk=review.pk).values_list("pk", flat=True).first()
     context = {"review": review, "following": following, "merge": merge_of(review)}
     return render(request, "linkage/review_detail.html", context)
 
@@ -61,9 +53,7 @@ def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-detail", review_id=review.pk)
-    following = (
-        reviews_for(request.user).filter(status=ReviewStatus.OPEN).order_by("-total", "pk").first()
-    )
+    following = queue_for(request.user).first()
     if following is None:
         return redirect("review-list")
     return redirect("review-detail", review_id=following.pk)

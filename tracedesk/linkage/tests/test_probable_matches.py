@@ -148,3 +148,13 @@ def test_a_common_surname_weighs_less_than_a_rare_one(
     # and below MIN_POPULATION no adjustment is made at all
     monkeypatch.setattr(actions, "MIN_POPULATION", 10**9)
     assert actions.term_frequencies_of([actions.prepare(actions.record_of(ADA))]) is None
+
+
+def test_a_merged_person_is_never_a_probable_candidate(world: World) -> None:
+    ada, _ = _person(world, ADA)
+    keeper = Person.objects.create(first_name="Keeper", jurisdiction=world.leeds)
+    merge_people(keeper, ada, reason="test", evidence={}, actor=None, source="tests")
+    [proposal] = actions.probable_matches(
+        [dataclasses.replace(ADA, date_of_birth=dt.date(1978, 3, 14))]
+    )
+    assert proposal.person is None or proposal.person.pk != ada.pk
