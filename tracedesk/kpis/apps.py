@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class KpisConfig(AppConfig):
+    name = "tracedesk.kpis"
