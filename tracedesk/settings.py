@@ -186,6 +186,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 EPISODE_DAYS = env_int("TRACEDESK_EPISODE_DAYS", 90, minimum=1)
 CASE_DEADLINE_HOURS = env_int("TRACEDESK_CASE_DEADLINE_HOURS", 24, minimum=1)
 CONTACT_DEADLINE_HOURS = env_int("TRACEDESK_CONTACT_DEADLINE_HOURS", 24, minimum=1)
+# An address whose residents have more different surnames than this is a shared residence
+# (care home, house in multiple occupation, student hall): a setting, not a household.
+SHARED_RESIDENCE_SURNAMES = env_int("TRACEDESK_SHARED_RESIDENCE_SURNAMES", 8, minimum=2)
+# ... and so is any address with more residents than this, whatever their names.
+HOUSEHOLD_MAX_RESIDENTS = env_int("TRACEDESK_HOUSEHOLD_MAX_RESIDENTS", 20, minimum=2)
 # Web uploads are ingested in a thread of the web process so the page can show progress;
 # the worker of a later issue takes this over.
 INGEST_UPLOADS_IN_BACKGROUND = env_bool("TRACEDESK_INGEST_IN_BACKGROUND", True)

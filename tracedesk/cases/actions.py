@@ -165,6 +165,24 @@ def add_contact(
         source=source,
         purpose="contact named by a case",
     )
+    return add_known_contact(
+        case, person, exposure, reported_at=reported_at, source_ref=source_ref, actor=actor,
+        source=source,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def add_known_contact(
+    case: Case,
+    person: Person,
+    exposure: Exposure,
+    *,
+    reported_at: dt.datetime,
+    source_ref: str = "",
+    actor: object,
+    source: str,
+) -> tuple[Contact, bool]:
+    """Record a person the register already holds as a contact of a case (see add_contact)."""
     if person.pk == case.person_id:
         raise ValidationError({"person": f"case {case.pk}: a case cannot be their own contact"})
     existing = Contact.objects.filter(case=case, person=person).first()

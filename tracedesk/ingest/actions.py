@@ -26,6 +26,7 @@ from tracedesk.ingest.models import (
     TestResultRevision,
 )
 from tracedesk.ingest.validation import Invalid, LabResult, Valid, check, check_result
+from tracedesk.linkage.households import propose_household_contacts
 from tracedesk.people.actions import (
     find_or_create_people,
     find_or_create_person,
@@ -124,8 +125,12 @@ def store_new_results(
         for (lab, _), person in zip(new, people, strict=True)
         if lab.result == POSITIVE and person is not None
     ]
-    cases = iter(open_or_extend_cases(positives, opened_at=received, actor=actor, source=source))
+    opened = open_or_extend_cases(positives, opened_at=received, actor=actor, source=source)
+    cases = iter(opened)
     case_of = [next(cases)[0] if lab.result == POSITIVE else None for lab, _ in new]
+    propose_household_contacts(
+        {case for case, created in opened if created}, actor=actor, source=source
+    )
     due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
     create_case_tasks(
         {case for case in case_of if case is not None}, due_by=due, created_at=received,
@@ -186,10 +191,12 @@ def correct_test_result(
             )  # fmt: skip
             result.jurisdiction = result.person.jurisdiction
             changed += ["person", "jurisdiction"]
-        result.case, _ = open_or_extend_case(
+        result.case, opened = open_or_extend_case(
             result.person, result.specimen_collected_at, opened_at=received, actor=actor,
             source=source,
         )  # fmt: skip
+        if opened:
+            propose_household_contacts([result.case.pk], actor=actor, source=source)
         due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
         create_case_task(result.case, due_by=due, created_at=received, actor=actor, source=source)
         changed.append("case")

@@ -78,6 +78,7 @@ class LabResultIn(Schema):
     address_line2: str = ""
     town: str = ""
     postcode: str = ""
+    uprn: str = Field("", description="Unique Property Reference Number, when the lab has it")
 
 
 class ResubmitIn(Schema):

@@ -7,7 +7,13 @@ from django.shortcuts import get_object_or_404
 
 from tracedesk.accounts.roles import Right, require
 from tracedesk.accounts.scope import scope_ids, within_scope
-from tracedesk.linkage.models import MatchReview, ReviewStatus
+from tracedesk.linkage.models import (
+    HouseholdProposal,
+    MatchDecision,
+    MatchReview,
+    ProposalStatus,
+    ReviewStatus,
+)
 from tracedesk.people.models import PersonMerge
 
 
@@ -46,3 +52,32 @@ def merge_of(review: MatchReview) -> PersonMerge | None:
     return PersonMerge.objects.filter(
         survivor_id=review.candidate_id, duplicate_id=review.person_id, undone_at__isnull=True
     ).first()
+
+
+def household_proposals_for(
+    user: object, *, case_id: int | None = None, status: str | None = ProposalStatus.PROPOSED
+) -> QuerySet[HouseholdProposal]:
+    """Household members proposed as contacts, in the user's areas (the member's area, as
+    for contacts); one case's, and by default only those waiting for a decision."""
+    proposals = within_scope(
+        user,
+        HouseholdProposal.objects.select_related("person", "case__person"),
+        Right.VIEW_PERSONAL,
+    )
+    if case_id is not None:
+        proposals = proposals.filter(case_id=case_id)
+    return proposals.filter(status=status) if status else proposals
+
+
+def household_proposal_for(user: object, proposal_id: int) -> HouseholdProposal:
+    """One proposal in the user's scope (any status), or Http404."""
+    return get_object_or_404(household_proposals_for(user, status=None), pk=proposal_id)
+
+
+def decisions_about(user: object, person_id: int) -> QuerySet[MatchDecision]:
+    """How a person's records were matched, newest first (404 when the person is not in
+    the user's areas, 403 without the right to see people)."""
+    from tracedesk.people.access import person_for
+
+    person = person_for(user, person_id)
+    return MatchDecision.objects.filter(person=person).order_by("-created_at", "-pk")

@@ -41,7 +41,13 @@ from tracedesk.lib.matching import (
 )
 from tracedesk.lib.matching.records import Prepared
 from tracedesk.lib.matching.scorer import TF_FIELDS, TermFrequencies
-from tracedesk.linkage.models import BlockingKey, MatchReview, ReviewStatus, TermFrequency
+from tracedesk.linkage.models import (
+    BlockingKey,
+    MatchDecision,
+    MatchReview,
+    ReviewStatus,
+    TermFrequency,
+)
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.matching import PersonRef
 from tracedesk.people.merges import merge_people
@@ -65,6 +71,8 @@ class Proposal:
     outcome: str
     person: PersonRef | None = None
     explanation: Explanation | None = None
+    candidates: tuple[tuple[int, Explanation], ...] = ()
+    """The strongest candidates (person id, explanation), best first, at most three."""
 
 
 NEW = Proposal("new")
@@ -153,13 +161,39 @@ def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
         if not found:
             proposals.append(NEW)
             continue
-        decision = decide(match(query, [candidates[pk][0] for pk in found], params, tf))
+        ranked = match(query, [candidates[pk][0] for pk in found], params, tf)
+        decision = decide(ranked)
         best = decision.best
+        top = tuple((found[e.index], e) for e in ranked[:3])
         if best is None or decision.outcome == "new":
-            proposals.append(NEW)
+            proposals.append(Proposal("new", None, best, top))
         else:
-            proposals.append(Proposal(decision.outcome, candidates[found[best.index]][1], best))
+            ref = candidates[found[best.index]][1]
+            proposals.append(Proposal(decision.outcome, ref, best, top))
     return proposals
+
+
+def record_decisions(
+    decided: Sequence[tuple[int, Proposal]], *, actor: object, source: str
+) -> None:
+    """Keep the scorer's explanation of each (resulting person, proposal) that had candidates:
+    linked, queued for review or created new, a person can see why."""
+    now = timezone.now()
+    rows = [
+        (person, proposal.outcome, len(proposal.candidates),
+         proposal.person.pk if proposal.person else None, proposal.explanation.total,
+         {"candidates": [{"person_id": pk, **e.to_dict()} for pk, e in proposal.candidates]},
+         source, now)
+        for person, proposal in decided
+        if proposal.explanation is not None
+    ]  # fmt: skip
+    ids = insert_rows(
+        MatchDecision,
+        ["person", "outcome", "candidates", "chosen", "total", "explanation", "source",
+         "created_at"],
+        rows,
+    )  # fmt: skip
+    record_events(actor, Action.CREATE, MatchDecision, ids, purpose="match decision", source=source)
 
 
 def term_frequencies_of(records: Sequence[Prepared]) -> TermFrequencies | None:

@@ -10,10 +10,26 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from tracedesk.accounts.api_auth import caller
+from tracedesk.accounts.roles import Right, require
 from tracedesk.audit.reads import audit_read
-from tracedesk.linkage.access import merge_for, merge_of, queue_for, review_for
+from tracedesk.linkage.access import (
+    decisions_about,
+    household_proposal_for,
+    household_proposals_for,
+    merge_for,
+    merge_of,
+    queue_for,
+    review_for,
+)
 from tracedesk.linkage.actions import decide_review
-from tracedesk.linkage.models import MatchReview, ReviewStatus
+from tracedesk.linkage.households import decide_household_proposal
+from tracedesk.linkage.models import (
+    HouseholdProposal,
+    MatchDecision,
+    MatchReview,
+    ProposalStatus,
+    ReviewStatus,
+)
 from tracedesk.people.merges import unmerge
 from tracedesk.people.models import PersonMerge
 from tracedesk.people.schemas import Pages
@@ -91,3 +107,85 @@ def undo_merge(request: HttpRequest, merge_id: int) -> PersonMerge:
     """Undo a merge exactly: every record it moved goes back. Once only (422)."""
     merge = merge_for(caller(request), merge_id)
     return unmerge(merge, actor=caller(request), source="api")
+
+
+class ProposalOut(Schema):
+    id: int
+    case_id: int
+    person_id: int = Field(description="The household member proposed as a contact")
+    status: str
+    contact_id: int | None = Field(None, description="The contact a confirmation recorded")
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class ProposalFilter(Schema):
+    case_id: int | None = None
+    status: ProposalStatus = ProposalStatus.PROPOSED
+
+
+class ProposalDecisionIn(Schema):
+    confirm: bool = Field(description="true: a household contact (with a task); false: not one")
+    last_exposure_date: dt.date | None = Field(
+        None, description="When the case last shared the home with them (default today)"
+    )
+
+
+@router.get(
+    "/household-proposals", response=list[ProposalOut], operation_id="list_household_proposals"
+)
+@paginate(Pages)
+def list_proposals(
+    request: HttpRequest, filters: Query[ProposalFilter]
+) -> QuerySet[HouseholdProposal]:
+    """Known household members proposed as new cases' contacts, in your areas."""
+    proposals = household_proposals_for(
+        caller(request), case_id=filters.case_id, status=filters.status
+    )
+    audit_read(request, HouseholdProposal, purpose="api: household proposals")
+    return proposals.order_by("case", "pk")
+
+
+@router.post(
+    "/household-proposals/{proposal_id}/decision",
+    response=ProposalOut,
+    operation_id="decide_household_proposal",
+)
+def decide_proposal(
+    request: HttpRequest, proposal_id: int, payload: ProposalDecisionIn
+) -> HouseholdProposal:
+    """Confirm or decline a proposal, once (422 when already decided)."""
+    proposal = household_proposal_for(caller(request), proposal_id)
+    require(caller(request), Right.WORK_TASKS)
+    return decide_household_proposal(
+        proposal, confirm=payload.confirm, last_exposure_date=payload.last_exposure_date,
+        actor=caller(request), source="api",
+    )  # fmt: skip
+
+
+class DecisionOut(Schema):
+    id: int
+    person_id: int = Field(description="The person the record became or was linked to")
+    outcome: str = Field(description="link, review or new")
+    candidates: int = Field(description="People sharing a blocking key with the record")
+    chosen_id: int | None = Field(None, description="The candidate linked to or queued")
+    total: float = Field(description="The best candidate's total match weight (log2 odds)")
+    explanation: dict[str, Any] = Field(
+        description="The strongest candidates (at most three): each field's values, level, "
+        "m, u, weight; the rules applied"
+    )
+    source: str
+    created_at: dt.datetime
+
+
+@router.get(
+    "/people/{person_id}/match-decisions",
+    response=list[DecisionOut],
+    operation_id="list_match_decisions",
+)
+@paginate(Pages)
+def list_decisions(request: HttpRequest, person_id: int) -> QuerySet[MatchDecision]:
+    """How each record that became (or was linked to) this person was matched, newest first."""
+    decisions = decisions_about(caller(request), person_id)
+    audit_read(request, MatchDecision, purpose="api: match decisions")
+    return decisions

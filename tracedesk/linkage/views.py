@@ -8,12 +8,23 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from tracedesk.accounts.roles import Right, require
 from tracedesk.audit.reads import audit_read
-from tracedesk.linkage.access import merge_for, merge_of, queue_for, review_for, reviews_for
+from tracedesk.linkage.access import (
+    household_proposal_for,
+    household_proposals_for,
+    merge_for,
+    merge_of,
+    queue_for,
+    review_for,
+    reviews_for,
+)
 from tracedesk.linkage.actions import decide_review
-from tracedesk.linkage.models import MatchReview
+from tracedesk.linkage.households import decide_household_proposal
+from tracedesk.linkage.models import HouseholdProposal, MatchReview
 from tracedesk.people.merges import unmerge
 
 PAGE_SIZE = 50
@@ -78,3 +89,34 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     if review is None:
         return redirect("review-list")
     return redirect("review-detail", review_id=review.pk)
+
+
+@require_safe
+@login_required
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    """Household members waiting to be confirmed as contacts (``?case=`` for one case)."""
+    case = request.GET.get("case", "")
+    proposals = household_proposals_for(request.user, case_id=int(case) if case.isdigit() else None)
+    page = Paginator(proposals.order_by("case", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(request, HouseholdProposal, purpose="household proposals")
+    return render(request, "linkage/proposal_list.html", {"page": page, "case": case})
+
+
+@require_POST
+@login_required
+def proposal_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Confirm (a household contact with its task) or decline one proposal."""
+    proposal = household_proposal_for(request.user, proposal_id)
+    require(request.user, Right.WORK_TASKS)
+    decision = request.POST.get("decision")
+    back = f"{reverse('household-proposals')}?case={proposal.case_id}"
+    if decision not in ("confirm", "decline"):
+        messages.error(request, "Choose “household contact” or “not a household contact”.")
+        return redirect(back)
+    try:
+        decide_household_proposal(
+            proposal, confirm=decision == "confirm", actor=request.user, source="web"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(back)

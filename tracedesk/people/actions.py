@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tracedesk.audit.actions import record_events
+from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
 from tracedesk.geography.models import Jurisdiction, PostcodeDistrict
-from tracedesk.linkage.actions import NEW, Proposal, index_people, probable_matches, queue_reviews
+from tracedesk.lib.addresses import dwelling
+from tracedesk.linkage.actions import (
+    NEW,
+    Proposal,
+    index_people,
+    probable_matches,
+    queue_reviews,
+    record_decisions,
+)
 from tracedesk.people.details import PersonDetails, check_storable
 from tracedesk.people.matching import PersonRef, find_matches, identity_key
 from tracedesk.people.models import Address, Household, Person, match_key
-
-
-def dwelling_key(line1: str, postcode: str) -> str:
-    """Return the key shared by every record of one dwelling (``12 HIGH ST|LS6 3AB``)."""
-    line = re.sub(r"[^A-Z0-9 ]", "", line1.upper())
-    line = re.sub(r"\bSTREET\b", "ST", re.sub(r"\bROAD\b", "RD", line))
-    line = re.sub(r"\s+", " ", line).strip()
-    return f"{line}|{postcode}" if line and " " in postcode else ""
+from tracedesk.places.actions import register_setting
+from tracedesk.places.models import SettingType
 
 
 def jurisdictions_for_postcodes(postcodes: set[str]) -> dict[str, int]:
@@ -59,47 +63,73 @@ def _addresses(
 ) -> list[tuple[int | None, int | None]]:
     """Return (address id, household id) for each new person, creating what is missing.
 
-    People at one dwelling (``dwelling_key``) share its Address and Household; an
-    address that is not a dwelling (no house line, or a partial postcode) is the
-    person's own.
+    People at one dwelling share its Address and Household. A record finds its
+    dwelling by UPRN, else by its dwelling key (building and flat, see
+    ``lib/addresses.py``), else — when it gives no flat — by its building if only one
+    dwelling is known there. An address that names no dwelling (no house line, or a
+    partial postcode) is the person's own and makes no household.
     """
-    dwelling = [dwelling_key(d.address_line1, d.postcode) for d, _ in new]
-    known = dict(
-        Address.objects.filter(among(Address, "dwelling_key", set(dwelling) - {""})).values_list(
-            "dwelling_key", "pk"
-        )
-    )
+    homes = [
+        dwelling(d.address_line1, d.address_line2, d.postcode, d.uprn) if d.address_line1
+        or d.postcode else None
+        for d, _ in new
+    ]  # fmt: skip
+    present = [home for home in homes if home is not None]
+
+    def known(field: str, values: set[str]) -> list[tuple[str, int]]:
+        values.discard("")
+        if not values:  # most chunks of a laboratory feed: no query at all
+            return []
+        rows = Address.objects.filter(among(Address, field, values)).order_by("pk")
+        return list(rows.values_list(field, "pk"))
+
+    by_uprn = dict(known("uprn", {h.uprn for h in present}))
+    by_key = dict(known("dwelling_key", {h.key for h in present}))
+    buildings: dict[str, set[int]] = defaultdict(set)
+    for building, pk in known(
+        "building_key", {h.building for h in present if not h.flat and h.key not in by_key}
+    ):
+        buildings[building].add(pk)
     rows: list[tuple[object, ...]] = []
-    wanted: list[str | int | None] = []  # per person: a dwelling key, a row number, or None
-    for (details, place), key in zip(new, dwelling, strict=True):
-        if not (details.address_line1 or details.postcode):
+    wanted: list[int | None] = []  # per person: an address id (>= 0) or a new row (-1 - row)
+    for (details, place), home in zip(new, homes, strict=True):
+        if home is None:
             wanted.append(None)
             continue
-        if key and key in known:
-            wanted.append(key)
-            continue
-        if key:
-            known[key] = -1 - len(rows)  # created below: the row's number, negated
-        wanted.append(key or len(rows))
-        line = (details.address_line1, details.address_line2, details.town, details.postcode)
-        rows.append((*line, place, key))
+        found = by_uprn.get(home.uprn) if home.uprn else None
+        if found is None and home.key:
+            found = by_key.get(home.key)
+        if found is None and home.building and not home.flat:
+            only = buildings.get(home.building, set())
+            found = next(iter(only)) if len(only) == 1 else None
+        if found is None:
+            found = -1 - len(rows)
+            line = (details.address_line1, details.address_line2, details.town, details.postcode)
+            rows.append((*line, place, home.key, home.building, home.uprn))
+            if home.key:
+                by_key[home.key] = found
+            if home.uprn:
+                by_uprn[home.uprn] = found
+        wanted.append(found)
     ids = insert_rows(
-        Address, ["line1", "line2", "town", "postcode", "jurisdiction", "dwelling_key"], rows
-    )
+        Address,
+        [*("line1", "line2", "town", "postcode", "jurisdiction"),
+         *("dwelling_key", "building_key", "uprn")],
+        rows,
+    )  # fmt: skip
     record_events(actor, Action.CREATE, Address, ids, purpose="new address", source=source)
-    for key, value in known.items():
-        if value < 0:
-            known[key] = ids[-1 - value]
-    address_of = [None if w is None else ids[w] if isinstance(w, int) else known[w] for w in wanted]
+    address_of = [None if w is None else w if w >= 0 else ids[-1 - w] for w in wanted]
     dwellings: dict[int, int] = {
         a: place
-        for a, w, (_, place) in zip(address_of, wanted, new, strict=True)
-        if isinstance(w, str) and a is not None
+        for a, home, (_, place) in zip(address_of, homes, new, strict=True)
+        if a is not None and home is not None and (home.key or home.uprn)
     }
     households = dict(
         Household.objects.filter(among(Household, "address", dwellings)).values_list(
             "address_id", "pk"
         )
+        if dwellings
+        else ()
     )
     missing = [a for a in dwellings if a not in households]
     now = timezone.now()
@@ -111,6 +141,62 @@ def _addresses(
     record_events(actor, Action.CREATE, Household, created, purpose="new household", source=source)
     households.update(zip(missing, created, strict=True))
     return [(a, households.get(a) if a is not None else None) for a in address_of]
+
+
+def _shared_residences(household_ids: set[int], *, actor: object, source: str) -> list[int]:
+    """Turn households with too many unrelated residents into settings; return their ids.
+
+    Residents are "unrelated" by surname: more different surnames than
+    ``settings.SHARED_RESIDENCE_SURNAMES`` at one dwelling is a care home, a house
+    in multiple occupation or a student hall, whose residents are not each other's
+    household contacts; so is any dwelling with more residents than
+    ``settings.HOUSEHOLD_MAX_RESIDENTS``, whatever their names. The household is
+    kept (members still point at it, for the record) and linked to a setting of that
+    address, so household proposals skip it and cluster detection sees the residents as
+    attendees.
+    """
+    if not household_ids:
+        return []
+    surnames: dict[int, set[str]] = defaultdict(set)
+    residents: Counter[int] = Counter()
+    for household, surname in Person.objects.filter(
+        among(Person, "household", household_ids),
+        merged_into=None,
+        household__shared_residence=None,
+    ).values_list("household_id", "last_name"):
+        residents[household] += 1
+        if surname:
+            surnames[household].add(surname.casefold())
+    crowded = sorted(
+        h
+        for h, count in residents.items()
+        if count > settings.HOUSEHOLD_MAX_RESIDENTS
+        or len(surnames[h]) > settings.SHARED_RESIDENCE_SURNAMES
+    )
+    converted = []
+    for home in Household.objects.filter(pk__in=crowded).select_related("address", "jurisdiction"):
+        address = home.address
+        text = f"{address.line1} {address.line2}".upper()
+        kind = (
+            SettingType.CARE_HOME if re.search(r"\b(CARE|NURSING)\b", text) else SettingType.OTHER
+        )
+        setting, _ = register_setting(
+            name=f"Shared residence: {address.line1}, {address.postcode}"[:200],
+            setting_type=kind,
+            jurisdiction=home.jurisdiction,
+            address_line1=address.line1,
+            town=address.town,
+            postcode=address.postcode,
+            external_ref=f"residence-{address.pk}",
+            actor=actor,
+            source=source,
+        )
+        home.shared_residence = setting
+        home.save(update_fields=["shared_residence"])
+        record_event(actor, Action.UPDATE, home, purpose="shared residence", source=source,
+                     fields=["shared_residence"])  # fmt: skip
+        converted.append(home.pk)
+    return converted
 
 
 @transaction.atomic
@@ -174,6 +260,7 @@ def find_or_create_people(
     ]  # fmt: skip
     ids = insert_rows(Person, PERSON_COLUMNS, rows)
     record_events(actor, Action.CREATE, Person, ids, purpose=purpose, source=source)
+    _shared_residences({h for _, h in homes if h is not None}, actor=actor, source=source)
     index_people([(pk, d) for pk, (d, _, _) in zip(ids, new, strict=True)], actor=actor,
                  source=source)  # fmt: skip
     refs = [
@@ -181,10 +268,15 @@ def find_or_create_people(
         for pk, (d, place, _) in zip(ids, new, strict=True)
     ]
     queue_reviews([(refs[row], proposal) for row, proposal in reviews], actor=actor, source=source)
-    return [
+    final = [
         (refs[found], created) if isinstance(found, int) else (found, created)
         for found, created in results
     ]
+    record_decisions(
+        [(final[i][0].pk, proposal) for i, proposal in proposals.items()],
+        actor=actor, source=source,
+    )  # fmt: skip
+    return final
 
 
 def find_or_create_person(

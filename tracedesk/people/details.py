@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from tracedesk.lib.addresses import normalise_uprn
 from tracedesk.lib.identifiers import (
     is_valid_nhs_number,
     normalise_nhs_number,
@@ -55,6 +56,7 @@ class PersonDetails:
     address_line2: str = ""
     town: str = ""
     postcode: str = ""
+    uprn: str = ""
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -119,6 +121,11 @@ def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
             postcode = postcode_text.upper()  # partial postcodes still locate the district
             warnings.append(f"postcode {postcode_text!r} is incomplete")
 
+    uprn_text = row.get("uprn", "").strip()
+    uprn = normalise_uprn(uprn_text)
+    if uprn_text and not uprn:
+        warnings.append(f"uprn {uprn_text!r} is not a UPRN (up to 12 digits); dropped")
+
     if errors:
         raise ValidationError(errors)
     details = PersonDetails(
@@ -134,6 +141,7 @@ def parse_person(row: dict[str, str], *, record: str) -> PersonDetails:
         address_line2=row.get("address_line2", "").strip(),
         town=row.get("town", "").strip(),
         postcode=postcode,
+        uprn=uprn,
         warnings=tuple(warnings),
     )
     if not (details.first_name or details.last_name or details.nhs_number or details.phone):

@@ -58,6 +58,12 @@ NOT_MOVED: dict[str, str] = {
     "linkage.blockingkey.person": "computed from this record's own details",
     "linkage.matchreview.person": "a review compares two records as they were",
     "linkage.matchreview.candidate": "a review compares two records as they were",
+    "linkage.matchdecision.person": "how that record was matched, as it was",
+    "linkage.matchdecision.chosen": "how that record was matched, as it was",
+    "linkage.householdproposal.person": (
+        "names the record found at the dwelling; confirming a merged record's proposal "
+        "makes the person it was merged into the contact"
+    ),
 }
 
 

@@ -33,7 +33,18 @@ class Address(models.Model):
     jurisdiction = models.ForeignKey(
         "geography.Jurisdiction", null=True, blank=True, on_delete=models.PROTECT
     )
-    dwelling_key = models.CharField(max_length=240, blank=True, db_index=True)
+    dwelling_key = models.CharField(
+        max_length=240, blank=True, db_index=True, help_text="Building and flat (lib/addresses.py)"
+    )
+    building_key = models.CharField(
+        max_length=240,
+        blank=True,
+        db_index=True,
+        help_text="House number or name, street, postcode",
+    )
+    uprn = models.CharField(
+        max_length=12, blank=True, db_index=True, help_text="Unique Property Reference Number"
+    )
 
     class Meta:
         verbose_name_plural = "addresses"
@@ -55,6 +66,15 @@ class Household(models.Model):
     address = models.OneToOneField(Address, on_delete=models.PROTECT, related_name="household")
     jurisdiction = models.ForeignKey("geography.Jurisdiction", on_delete=models.PROTECT)
     created_at = models.DateTimeField(default=timezone.now)
+    shared_residence = models.ForeignKey(
+        "places.Setting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="former_households",
+        help_text="Set when too many unrelated people live here to be one household: "
+        "the address is then a setting (care home, shared house, student hall)",
+    )
 
     def __str__(self) -> str:
         return f"Household {self.pk}"

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import cases_for, contacts_for
+from tracedesk.linkage.access import decisions_about
 from tracedesk.people.access import person_for, persons_for
 from tracedesk.people.models import Person
 
@@ -46,5 +47,6 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "cases": cases_for(request.user).filter(person=person),
             "exposures": contacts_for(request.user).filter(person=person),
+            "decisions": decisions_about(request.user, person.pk)[:20],
         },
     )

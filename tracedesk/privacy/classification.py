@@ -57,9 +57,11 @@ FIELDS: dict[str, dict[str, Level]] = {
     },
     "people.address": {
         "id": N, "line1": P, "line2": P, "town": P, "postcode": P, "jurisdiction": N,
-        "dwelling_key": P,
+        "dwelling_key": P, "building_key": P, "uprn": P,
     },
-    "people.household": {"id": N, "address": P, "jurisdiction": N, "created_at": N},
+    "people.household": {
+        "id": N, "address": P, "jurisdiction": N, "created_at": N, "shared_residence": N,
+    },
     "people.person": {
         "id": N, "nhs_number": P, "first_name": P, "last_name": P, "date_of_birth": P,
         "sex": P, "phone": P, "email": P, "preferred_language": P, "address": P,
@@ -75,6 +77,14 @@ FIELDS: dict[str, dict[str, Level]] = {
     },
     "linkage.blockingkey": {"id": N, "person": P, "key": P},
     "linkage.termfrequency": {"id": N, "field": N, "value": P, "people": N},
+    "linkage.matchdecision": {
+        "id": N, "person": P, "outcome": N, "candidates": N, "chosen": P, "total": N,
+        "explanation": P, "source": N, "created_at": N,
+    },
+    "linkage.householdproposal": {
+        "id": N, "case": P, "person": P, "jurisdiction": N, "status": N, "contact": P,
+        "created_at": N, "decided_at": N, "decided_by": N,
+    },
     "linkage.matchreview": {
         "id": N, "person": P, "candidate": P, "jurisdiction": N, "total": N, "explanation": P,
         "status": N, "source": N, "created_at": N, "decided_at": N, "decided_by": N,

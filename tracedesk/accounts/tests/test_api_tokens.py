@@ -18,6 +18,8 @@ from tracedesk.cases.models import Contact
 from tracedesk.cases.tests.test_api import MATRIX as CASES_MATRIX
 from tracedesk.ingest.tests.test_api import MATRIX as INGEST_MATRIX
 from tracedesk.linkage.tests.test_api import MATRIX as LINKAGE_MATRIX
+from tracedesk.linkage.tests.test_decisions import MATRIX as DECISIONS_MATRIX
+from tracedesk.linkage.tests.test_household_views import MATRIX as HOUSEHOLD_MATRIX
 from tracedesk.people.tests.test_api import MATRIX as PEOPLE_MATRIX
 from tracedesk.testing.api_routes import (
     RouteCall,
@@ -33,6 +35,8 @@ MATRIX: dict[tuple[str, str], RouteCall] = {
     **CASES_MATRIX,
     **INGEST_MATRIX,
     **LINKAGE_MATRIX,
+    **HOUSEHOLD_MATRIX,
+    **DECISIONS_MATRIX,
 }
 ROUTES = sorted(MATRIX)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -52,11 +52,17 @@ SPECIAL = {"home", "login", "logout"}  # tested one by one below
 
 def test_every_route_is_in_the_matrix() -> None:
     from tracedesk.ingest.tests.test_views import INGEST_ROUTES  # their own matrices
+    from tracedesk.linkage.tests.test_household_views import ROUTES as HOUSEHOLD_ROUTES
     from tracedesk.linkage.tests.test_views import LINKAGE_ROUTES
 
     assert (
         named_web_routes()
-        == set(PAGES) | set(RECORD_PAGES) | SPECIAL | INGEST_ROUTES | LINKAGE_ROUTES
+        == set(PAGES)
+        | set(RECORD_PAGES)
+        | SPECIAL
+        | INGEST_ROUTES
+        | LINKAGE_ROUTES
+        | HOUSEHOLD_ROUTES
     )
 
 

@@ -122,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"records: {len(result.clusters)}\n"
         f"clusters: {result.cluster_count}\n"
         f"records in multi-record clusters: {result.records_in_multi_record_clusters}\n"
+        f"pairs held back as two members of one household: {result.held_back}\n"
         f"unreadable dates of birth (left empty): {people.bad_dob_count}\n"
         f"levels left at default parameters: {untrained}\n"
         f"seconds: {time.monotonic() - started:.1f}"

@@ -51,13 +51,12 @@ def export_parameters(
                 for label in labels
             }
         }
-    # Fields the batch model does not compare (the house line of an address) keep the
-    # online scorer's starting values, so the document is complete for it.
+    # Fields and levels the batch model does not compare (the house line of an address, a
+    # nickname) keep the online scorer's starting values, so the document is complete for it.
     for name, defaults in DEFAULT_PARAMETERS.fields.items():
-        if name not in fields:
-            fields[name] = {
-                "levels": {label: {"m": lv.m, "u": lv.u} for label, lv in defaults.items()}
-            }
+        levels = fields.setdefault(name, {"levels": {}})["levels"]
+        for label, lv in defaults.items():
+            levels.setdefault(label, {"m": lv.m, "u": lv.u})
     return {
         "version": CONTRACT_VERSION,
         "thresholds": {

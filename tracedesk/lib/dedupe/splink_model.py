@@ -106,6 +106,8 @@ class DedupeResult:
     backend: str = "duckdb"
     pair_count: int = 0
     splink_settings: dict[str, Any] = field(default_factory=dict)
+    held_back: int = 0
+    """Pairs the model linked that the online scorer's household rule calls two people."""
 
     @property
     def cluster_count(self) -> int:
@@ -391,9 +393,10 @@ def dedupe(
             seed=seed,
             backend=backend,
         )
-    links, prior, settings = _run_duckdb(
+    linked, prior, settings = _run_duckdb(
         records, threshold=threshold, seed=seed, max_pairs=max_pairs
     )
+    links = _without_household_pairs(records, linked)
     return DedupeResult(
         clusters=_clusters_from_links(record_ids, links),
         parameters=_trained_parameters(settings),
@@ -403,7 +406,36 @@ def dedupe(
         backend=backend,
         pair_count=len(links),
         splink_settings=settings,
+        held_back=len(linked) - len(links),
     )
+
+
+def _without_household_pairs(
+    records: Sequence[Record], links: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Drop the linked pairs that are two members of one household by the online scorer's rule.
+
+    Family members share a surname, an address and a phone, which the batch model weighs
+    as it must for the same person at two addresses; only the first name (and the birth
+    date) tell them apart. Pairs whose first names disagree, with neither a date of birth
+    nor an NHS number agreeing (``other_household_member``), are not the same person
+    whatever the model's probability, and clustering through them would chain whole
+    households into one cluster.
+    """
+    from tracedesk.lib.matching import DEFAULT_PARAMETERS, prepare, score
+    from tracedesk.lib.matching.scorer import RULE_OTHER_MEMBER
+
+    wanted = {record_id for pair in links for record_id in pair}
+    prepared = {
+        record["record_id"]: prepare({**record, "nhs_number": record.get("national_id", "")})
+        for record in records
+        if record["record_id"] in wanted
+    }
+    return [
+        (left, right)
+        for left, right in links
+        if RULE_OTHER_MEMBER not in score(prepared[left], prepared[right], DEFAULT_PARAMETERS).rules
+    ]
 
 
 def _run_duckdb(

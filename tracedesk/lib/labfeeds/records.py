@@ -36,11 +36,12 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "address_line2",
     "town",
     "postcode",
+    "uprn",
 )
 
 #: Fields the contract says "may be empty": a CSV may leave their columns out altogether.
 OPTIONAL_FIELDS: frozenset[str] = frozenset(
-    {"test_name", "nhs_number", "date_of_birth", "phone", "email"}
+    {"test_name", "nhs_number", "date_of_birth", "phone", "email", "uprn"}
 )
 
 #: Columns a CSV must have (after its mapping); without one of them no row can be read.

@@ -8,8 +8,10 @@ either side is missing: a missing value is no evidence either way, weight 0.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
+from nicknames import NickNamer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
@@ -18,8 +20,9 @@ from tracedesk.lib.matching.records import Prepared
 NULL = "null"
 
 NAME_LEVELS = ("exact", "jw92", "jw80", "phonetic", "else")
+FIRST_NAME_LEVELS = ("exact", "nickname", "jw92", "jw80", "phonetic", "else")
 LEVELS: dict[str, tuple[str, ...]] = {
-    "first_name": NAME_LEVELS,
+    "first_name": FIRST_NAME_LEVELS,
     "last_name": NAME_LEVELS,
     "dob": ("exact", "swapped", "year_month", "typo", "else"),
     "sex": ("exact", "else"),
@@ -47,8 +50,27 @@ def _names(a: str, b: str, a_code: str, b_code: str) -> str | None:
     return "else"
 
 
+@functools.cache
+def _nicknames() -> NickNamer:
+    return NickNamer()
+
+
+@functools.lru_cache(maxsize=65536)
+def is_nickname(a: str, b: str) -> bool:
+    """Whether one given name is a usual nickname of the other (Robert and Bob, Sue and
+    Susan), or both are nicknames of one name, from the ``nicknames`` package's table."""
+    table = _nicknames()
+    a, b = a.casefold(), b.casefold()
+    if b in table.nicknames_of(a) or a in table.nicknames_of(b):
+        return True
+    return bool(table.canonicals_of(a) & (table.canonicals_of(b) | {b}))
+
+
 def _first_name(a: Prepared, b: Prepared) -> str | None:
-    return _names(a.first_name, b.first_name, a.first_phonetic, b.first_phonetic)
+    level = _names(a.first_name, b.first_name, a.first_phonetic, b.first_phonetic)
+    if level not in (None, "exact") and is_nickname(a.first_name, b.first_name):
+        return "nickname"
+    return level
 
 
 def _last_name(a: Prepared, b: Prepared) -> str | None:

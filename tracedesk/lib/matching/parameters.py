@@ -184,7 +184,9 @@ _NAME = {"jw92": (0.05, 0.002), "jw80": (0.03, 0.015), "phonetic": (0.01, 0.004)
 
 DEFAULT_PARAMETERS = Parameters(
     fields={
-        "first_name": _levels(exact=(0.87, 0.01), else_=(0.04, 0.969), **_NAME),
+        "first_name": _levels(
+            exact=(0.83, 0.01), nickname=(0.04, 0.002), else_=(0.04, 0.967), **_NAME
+        ),
         "last_name": _levels(exact=(0.88, 0.005), else_=(0.03, 0.974), **_NAME),
         "dob": _levels(
             exact=(0.88, 0.0003),

@@ -43,8 +43,10 @@ RULES = {
         "a person is only linked automatically when they do not conflict."
     ),
     RULE_POSSIBLE_TWIN: (
-        "First names are similar but not the same, and no NHS number agrees: twins share a "
-        "surname, birthday, address and phone, so a person decides."
+        "First names are similar but not the same (nor a shortened nickname, nor two letters "
+        "swapped), "
+        "and no NHS number agrees: twins share a surname, birthday, address and phone, so a "
+        "person decides."
     ),
     RULE_OTHER_MEMBER: (
         "First names differ and neither a date of birth nor an NHS number agrees: another member "
@@ -172,6 +174,27 @@ def _field_weight(
     return FieldWeight(name, left, right, level, m, u, math.log2(m / u), adjusted)
 
 
+def shortened(first: FieldWeight) -> bool:
+    """Whether one first name is a nickname that shortens the other (Pete for Peter, Sue
+    for Susan): how people name themselves. Variants of one length (Anna, Anne) are how
+    twins are named, and stay a question for a person."""
+    return first.level == "nickname" and len(str(first.left)) != len(str(first.right))
+
+
+def transposed(a: str, b: str) -> bool:
+    """Whether two names differ only by two neighbouring letters swapped (Iain, Iian):
+    a keying error, never how twins are named."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
+
+
 def _rules(weights: Sequence[FieldWeight]) -> tuple[str, ...]:
     agreeing = {item.field for item in weights if item.level not in (NULL, "else")}
     rules: list[str] = []
@@ -182,7 +205,14 @@ def _rules(weights: Sequence[FieldWeight]) -> tuple[str, ...]:
     levels = {item.field: item.level for item in weights}
     if levels.get("first_name") == "else" and not agreeing & {"dob", "nhs_number"}:
         rules.append(RULE_OTHER_MEMBER)
-    if levels.get("first_name") not in ("exact", NULL) and levels.get("nhs_number") != "exact":
+    first = next((item for item in weights if item.field == "first_name"), None)
+    if (
+        first is not None
+        and first.level not in ("exact", NULL)
+        and not shortened(first)
+        and not transposed(str(first.left), str(first.right))
+        and levels.get("nhs_number") != "exact"
+    ):
         rules.append(RULE_POSSIBLE_TWIN)
     return tuple(rules)
 

@@ -22,6 +22,7 @@ CONTRACT_EXAMPLE: dict[str, str] = {
     "address_line2": "Flat 2",
     "town": "Leeds",
     "postcode": "LS6 3AB",
+    "uprn": "",  # CSV only: FHIR and HL7 feeds leave it empty
 }
 
 

@@ -93,9 +93,11 @@ def test_exported_parameters_have_every_field_and_level(result: DedupeResult) ->
 
 
 def test_levels_match_the_contract_table() -> None:
-    """Every field the batch model trains uses the online scorer's labels for it."""
+    """Every field the batch model trains uses the online scorer's labels for it; the one
+    level only the online scorer has (a nickname) keeps its starting values on export."""
     for name, labels in FIELD_LEVELS.items():
-        assert set(labels) == EXPECTED_LEVELS[name], name
+        assert set(labels) <= EXPECTED_LEVELS[name], name
+        assert EXPECTED_LEVELS[name] - set(labels) <= {"nickname"}, name
 
 
 def test_the_online_scorer_reads_the_trained_parameters(result: DedupeResult) -> None:
@@ -270,3 +272,22 @@ def test_tiny_inputs_still_get_a_cluster_each() -> None:
     one = dedupe([{"record_id": "x", "first_name": "ann"}])
     assert one.clusters == [("x", "x")]
     validate_parameters(export_parameters(one))
+
+
+def test_members_of_one_household_are_never_chained_into_one_cluster() -> None:
+    from tracedesk.lib.dedupe.splink_model import _clusters_from_links, _without_household_pairs
+
+    home = {"last_name": "Okafor", "address_line1": "3 Mill Lane", "postcode": "LS6 2AB",
+            "phone": "07700900111", "national_id": ""}  # fmt: skip
+    records = [
+        {"record_id": "1", "first_name": "Anna", "dob": "2001-05-04", **home},
+        {"record_id": "2", "first_name": "Chidi", "dob": "1970-01-30", **home},
+        {"record_id": "3", "first_name": "Anna", "dob": "2001-04-05", **home},  # day/month swapped
+        {"record_id": "4", "first_name": "Chidi", "dob": "", **home},
+    ]
+    links = [("1", "2"), ("1", "3"), ("2", "4"), ("3", "4")]
+    kept = _without_household_pairs(records, links)
+    assert kept == [("1", "3"), ("2", "4")]
+    assert dict(_clusters_from_links(["1", "2", "3", "4"], kept)) == {
+        "1": "1", "2": "2", "3": "1", "4": "2"
+    }  # fmt: skip

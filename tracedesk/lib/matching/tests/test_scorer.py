@@ -245,3 +245,29 @@ def test_another_member_of_the_household_is_a_new_person_not_a_review() -> None:
     assert explanation.outcome == "new" and "other_household_member" in explanation.rules
     # but the same first name at the same address is still worth a look
     assert score(case, {**contact, "first_name": "Casey"}, DEFAULT_PARAMETERS).outcome != "new"
+
+
+def test_a_nickname_is_its_own_level_and_not_taken_for_a_twin() -> None:
+    peter = {
+        "first_name": "Peter", "last_name": "Nicholson", "dob": "2017-07-19",
+        "phone": "07700900377", "address_line1": "6 Maria Mews", "postcode": "M2 0AD",
+    }  # fmt: skip
+    pete = score(peter, {**peter, "first_name": "Pete"}, DEFAULT_PARAMETERS)
+    assert pete.field("first_name").level == "nickname"
+    assert pete.outcome == "link" and "possible_twin" not in pete.rules
+    # both nicknames of one name agree too; unrelated names are not nicknames
+    assert score({**peter, "first_name": "Bob"}, {**peter, "first_name": "Rob"},
+                 DEFAULT_PARAMETERS).field("first_name").level == "nickname"  # fmt: skip
+    assert score({**peter, "first_name": "Paul"}, peter, DEFAULT_PARAMETERS).field(
+        "first_name"
+    ).level not in ("exact", "nickname")
+
+
+@pytest.mark.parametrize(("typed", "twin"), [("Iian", False), ("Anne", True), ("Ian", True)])
+def test_two_swapped_letters_are_a_typing_error_not_a_twin(typed: str, twin: bool) -> None:
+    iain = {
+        "first_name": "Iain", "last_name": "George", "dob": "1944-06-14",
+        "phone": "07700900668", "address_line1": "11 Christine Terrace", "postcode": "LS5 0AA",
+    }  # fmt: skip
+    explanation = score(iain, {**iain, "first_name": typed}, DEFAULT_PARAMETERS)
+    assert ("possible_twin" in explanation.rules) is twin

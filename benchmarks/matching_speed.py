@@ -1,0 +1,127 @@
+"""Online person matching speed against a large register, in the database.
+
+    .venv/bin/python benchmarks/matching_speed.py --people 1000000 --probes 2000
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/matching_speed.py ...
+
+Fills an empty database with ``--people`` generated people through the production
+path (``people.actions.find_or_create_people`` in chunks of 5,000: addresses,
+households, stored blocking keys and term frequencies), then times single arrivals,
+one at a time as the API or a contact form would send them:
+
+* **match**: the decision alone — certain keys (``people.matching.find_matches``),
+  then the stored blocking keys and the Fellegi-Sunter scorer
+  (``linkage.actions.probable_matches``);
+* **find or create**: the whole write (``find_or_create_person``), in a transaction
+  rolled back afterwards so the register stays the same size.
+
+Probes are half noisy copies of registered people (a typo, a swapped birth date, a
+missing phone; as ``lib/dedupe/synthetic.py`` makes them) and half new people.
+Prints the median, p95 and p99 in milliseconds and how probes were decided.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracedesk.people.details import PersonDetails
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CHUNK = 5000
+
+
+def _details(row: dict[str, str]) -> PersonDetails:
+    from tracedesk.people.details import parse_person
+
+    record = {**row, "nhs_number": row.get("national_id", "")}
+    return parse_person(record, record="benchmark")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--probes", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    os.environ.setdefault("TRACEDESK_DATA_DIR", tempfile.mkdtemp(prefix="tracedesk-speed-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracedesk.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+    from faker import Faker
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from tracedesk.geography.models import Jurisdiction
+    from tracedesk.lib.dedupe.synthetic import _duplicate as duplicate
+    from tracedesk.lib.dedupe.synthetic import make_people
+    from tracedesk.linkage.actions import NEW, probable_matches
+    from tracedesk.people.actions import find_or_create_people, find_or_create_person
+    from tracedesk.people.matching import find_matches
+    from tracedesk.people.models import Person
+    from tracedesk.testing.world import build_geography
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    build_geography()
+    leeds = Jurisdiction.objects.get(code="E08000035")
+    started = time.perf_counter()
+    register = make_people(args.people, 0, seed=args.seed)
+    fake = Faker("en_GB")
+    fake.seed_instance(args.seed)
+    rng = random.Random(args.seed)
+    copies = [duplicate(row, fake, rng, None) for row in rng.sample(register, args.probes // 2)]
+    made = time.perf_counter() - started
+    started = time.perf_counter()
+    for start in range(0, len(register), CHUNK):
+        chunk = [(_details(row), leeds) for row in register[start : start + CHUNK]]
+        find_or_create_people(chunk, actor=None, source="benchmark", purpose="benchmark")
+    loaded = time.perf_counter() - started
+    fresh = make_people(args.probes // 2, 0, seed=args.seed + 1)
+    probes = [_details(row) for row in copies + fresh]
+    print(
+        f"{connection.vendor}: {Person.objects.count():,} people registered"
+        f" (generated in {made:.0f} s, loaded in {loaded:.0f} s,"
+        f" {len(register) / loaded:,.0f} people/s); {len(probes):,} probes"
+    )
+    match_ms, write_ms = [], []
+    outcomes: dict[str, int] = {}
+    for details in probes:
+        t0 = time.perf_counter()
+        certain = find_matches([details])[0]
+        proposal = probable_matches([details])[0] if certain is None else NEW
+        match_ms.append((time.perf_counter() - t0) * 1000)
+        outcome = "certain" if certain else proposal.outcome
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            find_or_create_person(
+                details,
+                fallback_jurisdiction=leeds, actor=None, source="benchmark", purpose="benchmark",
+            )  # fmt: skip
+            write_ms.append((time.perf_counter() - t0) * 1000)
+            transaction.set_rollback(True)
+    for name, values in (("match", match_ms), ("find or create", write_ms)):
+        print(
+            f"{name:>15}: median {statistics.median(values):.2f} ms,"
+            f" p95 {percentile(values, 0.95):.2f} ms, p99 {percentile(values, 0.99):.2f} ms"
+        )
+    print("decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Households: a new case's known household members, proposed as its household contacts.
+
+The register holds households as the people at one dwelling (``people.actions``,
+``lib/addresses.py``). When a case is created, everyone else known at the case's
+dwelling is proposed; the tracer confirms each (a household contact with its task)
+or declines it. Addresses with many unrelated residents are shared residences
+(settings), whose residents are not proposed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tracedesk.accounts.models import signed_in
+from tracedesk.audit.actions import record_event, record_events
+from tracedesk.audit.models import Action
+from tracedesk.bulk import among, insert_rows
+from tracedesk.cases.actions import Exposure, add_known_contact
+from tracedesk.cases.models import Case, Contact, ContactType, Proximity
+from tracedesk.linkage.models import HouseholdProposal, ProposalStatus
+from tracedesk.people.models import Person
+
+
+@transaction.atomic
+def propose_household_contacts(case_ids: Iterable[int], *, actor: object, source: str) -> int:
+    """Propose each case's known household members as its household contacts; return how many.
+
+    A member is anyone else (not merged away) at the case's dwelling, unless the
+    dwelling is a shared residence (a setting, not a household) or the member is
+    already the case's contact. Idempotent: a member already proposed for the case
+    is not proposed again, whatever was decided. Set-based: three statements and one
+    audit event for any number of cases.
+    """
+    wanted = set(case_ids)
+    if not wanted:
+        return 0
+    cases = {
+        case: (household, person)
+        for case, household, person in Case.objects.filter(
+            among(Case, "id", wanted),
+            person__household__isnull=False,
+            person__household__shared_residence=None,
+        ).values_list("pk", "person__household_id", "person_id")
+    }
+    if not cases:
+        return 0
+    members: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for household, person, place in (
+        Person.objects.filter(
+            among(Person, "household", {h for h, _ in cases.values()}), merged_into=None
+        )
+        .order_by("pk")
+        .values_list("household_id", "pk", "jurisdiction_id")
+    ):
+        members[household].append((person, place))
+    known = set(
+        HouseholdProposal.objects.filter(among(HouseholdProposal, "case", cases)).values_list(
+            "case_id", "person_id"
+        )
+    ) | set(
+        Contact.objects.filter(among(Contact, "case", cases)).values_list("case_id", "person_id")
+    )
+    now = timezone.now()
+    rows: list[tuple[object, ...]] = [
+        (case, person, place, ProposalStatus.PROPOSED, now)
+        for case, (household, own) in sorted(cases.items())
+        for person, place in members[household]
+        if person != own and (case, person) not in known
+    ]
+    ids = insert_rows(
+        HouseholdProposal, ["case", "person", "jurisdiction", "status", "created_at"], rows
+    )
+    record_events(
+        actor, Action.CREATE, HouseholdProposal, ids, purpose="household members", source=source
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def decide_household_proposal(
+    proposal: HouseholdProposal,
+    *,
+    confirm: bool,
+    last_exposure_date: dt.date | None = None,
+    actor: object,
+    source: str,
+) -> HouseholdProposal:
+    """Confirm a proposal (the member becomes the case's household contact, with a task)
+    or decline it. A decided proposal cannot be decided again."""
+    proposal = HouseholdProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ValidationError(
+            {"status": f"household proposal {proposal.pk}: already {proposal.status}"}
+        )
+    now = timezone.now()
+    if confirm:
+        person = proposal.person
+        while person.merged_into_id is not None:  # merged since it was proposed
+            person = Person.objects.get(pk=person.merged_into_id)
+        exposure = Exposure(
+            contact_type=ContactType.HOUSEHOLD,
+            last_exposure_date=last_exposure_date or timezone.localdate(),
+            proximity=Proximity.DIRECT,
+        )
+        proposal.contact, _ = add_known_contact(
+            proposal.case, person, exposure, reported_at=now, actor=actor, source=source
+        )
+    proposal.status = ProposalStatus.CONFIRMED if confirm else ProposalStatus.DECLINED
+    proposal.decided_at = now
+    proposal.decided_by = signed_in(actor)
+    proposal.save(update_fields=["status", "contact", "decided_at", "decided_by"])
+    record_event(actor, Action.UPDATE, proposal, purpose="household members", source=source,
+                 fields=["status"])  # fmt: skip
+    return proposal
