@@ -39,9 +39,11 @@ CHUNK = 5000
 
 
 def _details(row: dict[str, str]) -> PersonDetails:
+    from tracedesk.lib.identifiers import is_valid_nhs_number
     from tracedesk.people.details import parse_person
 
-    record = {**row, "nhs_number": row.get("national_id", "")}
+    number = row.get("national_id", "")
+    record = {**row, "nhs_number": number if is_valid_nhs_number(number) else ""}
     return parse_person(record, record="benchmark")
 
 

@@ -24,6 +24,9 @@ $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/mypy tracedesk benchmarks
 
+step "known vulnerabilities in the installed packages (pip-audit)"
+$BIN/python scripts/pip_audit.py
+
 step "migrations match the models"
 $BIN/tracedesk makemigrations --check --dry-run
 

@@ -15,9 +15,12 @@ from ninja.errors import ValidationError as RequestValidationError
 
 from tracedesk.accounts.api_auth import BearerToken, BrowserSession
 from tracedesk.cases.api import cases_router, contacts_router
+from tracedesk.clusters.api import router as clusters_router
+from tracedesk.contracts.api import router as contracts_router
 from tracedesk.ingest.api import router as ingest_router
 from tracedesk.linkage.api import router as linkage_router
 from tracedesk.people.api import router as people_router
+from tracedesk.tracing.api import router as tracing_router
 
 api = NinjaAPI(
     title="tracedesk API",
@@ -32,6 +35,9 @@ api.add_router("/cases", cases_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("", ingest_router)
 api.add_router("", linkage_router)
+api.add_router("", clusters_router)
+api.add_router("", contracts_router)
+api.add_router("", tracing_router)
 
 
 @api.exception_handler(AuthenticationError)

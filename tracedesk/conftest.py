@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tracedesk.testing.twofactor import verify_if_required
 from tracedesk.testing.world import PASSWORD, World, build_world
 
 
@@ -33,6 +34,9 @@ def login(world: World):
     def _login(persona: str) -> Client:
         client = Client()
         assert client.login(username=persona, password=PASSWORD)
+        # Supervisors, health protection and admins must give a TOTP code too; the
+        # personas have an enrolled authenticator and this session has used it.
+        verify_if_required(client, world.users[persona])
         return client
 
     return _login

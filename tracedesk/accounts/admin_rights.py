@@ -56,3 +56,23 @@ class PersonalDataAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # Reading personal data here is audited like any other page (docs/security.md).
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        from tracedesk.audit.reads import audit_read
+
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            audit_read(request, self.model, purpose="admin site list")
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        from tracedesk.audit.reads import audit_read
+
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = self.get_object(request, object_id)
+        if response.status_code == 200 and shown is not None:
+            audit_read(request, shown, purpose="admin site record")
+        return response

@@ -120,3 +120,73 @@ class ApiToken(models.Model):
 def signed_in(actor: object) -> User | None:
     """Return the actor as a User when it is a signed-in one (None for the system)."""
     return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in: the throttle counts these per account and per address.
+
+    A successful sign-in clears its account's rows; an administrator's unlock does
+    the same (audited). Rows older than the lockout window no longer count.
+    """
+
+    username = models.CharField(max_length=150, help_text="As typed, case-folded")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"]),
+            models.Index(fields=["ip_address", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"failed sign-in at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link with which an invited member of staff sets a password.
+
+    Only the hash of the link's key is stored; the link is shown once to the
+    administrator who sends it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for user {self.user_id}"
+
+    @staticmethod
+    def new_key() -> str:
+        return secrets.token_urlsafe(32)
+
+    def is_usable(self, now: object | None = None) -> bool:
+        moment = now or timezone.now()
+        return self.used_at is None and self.expires_at > moment  # type: ignore[operator]
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator app once.
+
+    Ten are made when two-factor sign-in is set up and shown once; only their
+    hashes are kept (unlike django-otp's static tokens, which are stored as typed).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of user {self.user_id}"

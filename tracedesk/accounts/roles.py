@@ -25,6 +25,17 @@ class Right(enum.StrEnum):
     MANAGE_USERS = "manage_users"  # users, teams, reference data
     INGEST_RESULTS = "ingest_results"  # upload laboratory feeds, correct rejected records
     REVIEW_MATCHES = "review_matches"  # decide probable duplicate people, merge them
+    # Read the audit trail (who touched which record; never the records' values): the
+    # whole trail and the read-volume alerts. Its own right, not MANAGE_USERS, so an
+    # auditor or data-protection officer can hold it without managing accounts.
+    AUDIT_TRAIL = "audit_trail"
+    # See who accessed one record in your scope ("who accessed this" on a person's page).
+    AUDIT_RECORDS = "audit_records"
+    # Configure contracts, their service levels and credit schemes; declare force majeure.
+    MANAGE_CONTRACTS = "manage_contracts"
+    # Export whole lists of records (CSV, XLSX, Parquet): a bulk copy leaves the
+    # system's audit and scope, so it is a right of its own.
+    EXPORT_DATA = "export_data"
 
 
 RIGHTS: dict[str, frozenset[Right]] = {
@@ -34,9 +45,11 @@ RIGHTS: dict[str, frozenset[Right]] = {
             Right.VIEW_PERSONAL,
             Right.WORK_TASKS,
             Right.SUPERVISE,
+            Right.AUDIT_RECORDS,
             Right.VIEW_STATISTICS,
             Right.INGEST_RESULTS,
             Right.REVIEW_MATCHES,
+            Right.EXPORT_DATA,
         }
     ),
     Role.HEALTH_PROTECTION: frozenset(
@@ -47,13 +60,22 @@ RIGHTS: dict[str, frozenset[Right]] = {
             Right.VIEW_STATISTICS,
             Right.INGEST_RESULTS,
             Right.REVIEW_MATCHES,
+            Right.EXPORT_DATA,
         }
     ),
     # Analysts see aggregates only: never an identifiable record.
     Role.ANALYST: frozenset({Right.VIEW_STATISTICS}),
     # Administrators run the system (users, teams, reference data) and do not
     # need to read patients' records to do it.
-    Role.ADMIN: frozenset({Right.MANAGE_USERS, Right.VIEW_STATISTICS}),
+    Role.ADMIN: frozenset(
+        {
+            Right.MANAGE_USERS,
+            Right.VIEW_STATISTICS,
+            Right.AUDIT_TRAIL,
+            Right.AUDIT_RECORDS,
+            Right.MANAGE_CONTRACTS,
+        }
+    ),
 }
 
 

@@ -48,7 +48,51 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor", "at"]),
+            # The audit viewer filters by action and time on tables of many millions.
+            models.Index(fields=["action", "at"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class ReadAlert(models.Model):
+    """A user whose reads of personal data in one period were far above their peers'.
+
+    Written by the worker job ``audit.read_volume`` (see ``audit/volume.py``): one row
+    per user and period, so running the job again for the same period adds nothing.
+    Holds counts and the statistic that flagged them, never what was read.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="read_alerts"
+    )
+    role = models.CharField(max_length=20)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    reads = models.PositiveIntegerField(help_text="Read events (view, list, export) in the period")
+    peers = models.PositiveIntegerField(help_text="Users of the same role who read in the period")
+    peer_median = models.FloatField()
+    peer_mad = models.FloatField(help_text="Median absolute deviation of the peers' reads")
+    threshold = models.FloatField(help_text="Reads above this were flagged")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="What the reviewer found")
+
+    class Meta:
+        ordering = ["-period_start", "-reads"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period_start", "period_end"], name="read_alert_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.reads} reads from {self.period_start:%Y-%m-%d}"

@@ -15,12 +15,12 @@ from django.utils import timezone
 from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
+from tracedesk.cases.exposure import Exposure
 from tracedesk.cases.models import Case, CaseStatus, Contact
 from tracedesk.people.actions import find_or_create_person
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.matching import PersonRef
 from tracedesk.people.models import Person
-from tracedesk.places.models import Setting
 from tracedesk.tracing.actions import create_contact_task
 
 
@@ -126,17 +126,6 @@ def open_or_extend_case(
     return Case.objects.get(pk=pk), created
 
 
-@dataclass(frozen=True)
-class Exposure:
-    """How a contact was exposed to a case."""
-
-    contact_type: str
-    last_exposure_date: dt.date
-    proximity: str = "other"
-    duration_minutes: int | None = None
-    setting: Setting | None = None
-
-
 @transaction.atomic
 def add_contact(
     case: Case,
@@ -152,7 +141,8 @@ def add_contact(
 
     Idempotent: the same report (``source_ref``) again, or the same person named
     twice for one case, returns the existing contact (False). A new contact is due
-    to be reached within ``settings.CONTACT_DEADLINE_HOURS`` of being reported.
+    to be reached within ``settings.CONTACT_DEADLINE_HOURS`` of being reported, or
+    sooner (``tracing.priorities``).
     """
     if source_ref:
         reported = Contact.objects.filter(source_ref=source_ref).first()
@@ -183,6 +173,27 @@ def add_known_contact(
     source: str,
 ) -> tuple[Contact, bool]:
     """Record a person the register already holds as a contact of a case (see add_contact)."""
+    return add_person_as_contact(
+        case, person, exposure, reported_at=reported_at, source_ref=source_ref, actor=actor,
+        source=source,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def add_person_as_contact(
+    case: Case,
+    person: Person,
+    exposure: Exposure,
+    *,
+    reported_at: dt.datetime,
+    source_ref: str = "",
+    actor: object,
+    source: str,
+) -> tuple[Contact, bool]:
+    """Record a known person (a household member, a matched person) as a case's contact.
+
+    Idempotent per case and person; creates the task to reach them (see ``add_contact``).
+    """
     if person.pk == case.person_id:
         raise ValidationError({"person": f"case {case.pk}: a case cannot be their own contact"})
     existing = Contact.objects.filter(case=case, person=person).first()
@@ -203,6 +214,22 @@ def add_known_contact(
     contact.full_clean()
     contact.save()
     record_event(actor, Action.CREATE, contact, purpose="contact named by a case", source=source)
-    due = reported_at + dt.timedelta(hours=settings.CONTACT_DEADLINE_HOURS)
-    create_contact_task(contact, due_by=due, created_at=reported_at, actor=actor, source=source)
+    # Priority and deadline: tracing.priorities (within CONTACT_DEADLINE_HOURS, sooner
+    # when the isolation window is closing).
+    create_contact_task(contact, created_at=reported_at, actor=actor, source=source)
     return contact, True
+
+
+@transaction.atomic
+def record_onset_date(
+    case: Case, onset_date: dt.date | None, *, actor: object, source: str
+) -> Case:
+    """Record the day the case's symptoms began (None: no symptoms), from the interview."""
+    if onset_date is not None and onset_date > timezone.localdate():
+        raise ValidationError({"onset_date": f"case {case.pk}: symptom onset is in the future"})
+    if case.onset_date != onset_date:
+        case.onset_date = onset_date
+        case.save(update_fields=["onset_date"])
+        record_event(actor, Action.UPDATE, case, purpose="case interview", source=source,
+                     fields=["onset_date"])  # fmt: skip
+    return case

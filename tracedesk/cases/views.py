@@ -26,7 +26,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_read(request, Case, purpose="list cases")
+    audit_read(request, Case, purpose="list cases", ids=[case.pk for case in page.object_list])
     return render(
         request, "cases/case_list.html", {"page": page, "status": status, "statuses": CaseStatus}
     )

@@ -22,6 +22,16 @@ class FollowUp(models.Model):
     has_symptoms = models.BooleanField(null=True, blank=True)
     symptoms = models.JSONField(default=list, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    needs_support = models.BooleanField(null=True, blank=True)
+    support_needs = models.JSONField(default=list, blank=True)
+    call_task = models.ForeignKey(
+        "tracing.TracingTask",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="The call opened because of this check-in (symptoms, support, or silence)",
+    )
 
     class Meta:
         ordering = ["due_on"]

@@ -74,10 +74,25 @@ def household_proposal_for(user: object, proposal_id: int) -> HouseholdProposal:
     return get_object_or_404(household_proposals_for(user, status=None), pk=proposal_id)
 
 
-def decisions_about(user: object, person_id: int) -> QuerySet[MatchDecision]:
+def decisions_about(user: object, person_id: int, *, limit: int = 50) -> list[MatchDecision]:
     """How a person's records were matched, newest first (404 when the person is not in
-    the user's areas, 403 without the right to see people)."""
-    from tracedesk.people.access import person_for
+    the user's areas, 403 without the right to see people).
+
+    A candidate the user may not see (another area's person) keeps its agreement levels
+    and weights, which say how the decision was made, but not its values or its id.
+    """
+    from tracedesk.people.access import person_for, persons_for
 
     person = person_for(user, person_id)
-    return MatchDecision.objects.filter(person=person).order_by("-created_at", "-pk")
+    decisions = list(
+        MatchDecision.objects.filter(person=person).order_by("-created_at", "-pk")[:limit]
+    )
+    named = {c.get("person_id") for d in decisions for c in d.explanation.get("candidates", [])}
+    visible = set(persons_for(user).filter(pk__in=named - {None}).values_list("pk", flat=True))
+    for decision in decisions:
+        for candidate in decision.explanation.get("candidates", []):
+            if candidate.get("person_id") not in visible:
+                candidate["person_id"] = None
+                for field in candidate.get("fields", []):
+                    field["right"] = None
+    return decisions

@@ -184,8 +184,9 @@ class DecisionOut(Schema):
     operation_id="list_match_decisions",
 )
 @paginate(Pages)
-def list_decisions(request: HttpRequest, person_id: int) -> QuerySet[MatchDecision]:
-    """How each record that became (or was linked to) this person was matched, newest first."""
+def list_decisions(request: HttpRequest, person_id: int) -> list[MatchDecision]:
+    """How each record that became (or was linked to) this person was matched, newest first
+    (the latest 50). A candidate outside your areas shows its levels and weights only."""
     decisions = decisions_about(caller(request), person_id)
     audit_read(request, MatchDecision, purpose="api: match decisions")
     return decisions

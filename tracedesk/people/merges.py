@@ -60,6 +60,9 @@ NOT_MOVED: dict[str, str] = {
     "linkage.matchreview.candidate": "a review compares two records as they were",
     "linkage.matchdecision.person": "how that record was matched, as it was",
     "linkage.matchdecision.chosen": "how that record was matched, as it was",
+    "messaging.message.person": "a message went to that record's own address, as it was",
+    "selfservice.accesslink.person": "a single-use link issued to that record; it expires",
+    "clusters.casewindow.person": "derived from the case by cluster detection, which recomputes it",
     "linkage.householdproposal.person": (
         "names the record found at the dwelling; confirming a merged record's proposal "
         "makes the person it was merged into the contact"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+
+from tracedesk.privacy.minimise import visible_fields
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -13,7 +16,7 @@ DEFAULT_PAGE_SIZE = 50
 
 class PageParams(LimitOffsetPagination.Input):
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
-    offset: int = Field(0, ge=0, description="Rows to skip")
+    offset: int = Field(0, ge=0, le=2**31, description="Rows to skip")
 
 
 class Pages(LimitOffsetPagination):
@@ -37,11 +40,22 @@ class AddressOut(Schema):
     postcode: str
 
 
+NHS_NUMBER_NOTE = "null when your role does not need it (tracers; see docs/security.md)"
+
+
+def minimised(person: Any, field: str, context: Any) -> Any:
+    """Return a person's field, or None when the caller's role may not see it."""
+    user = getattr((context or {}).get("request"), "user", None)
+    if field not in visible_fields(user, "people.person"):
+        return None
+    return getattr(person, field)
+
+
 class PersonSummary(Schema):
     """A person as shown inside a case or contact: enough to recognise and reach them."""
 
     id: int
-    nhs_number: str
+    nhs_number: str | None = Field(description=NHS_NUMBER_NOTE)
     first_name: str
     last_name: str
     date_of_birth: dt.date | None
@@ -49,10 +63,14 @@ class PersonSummary(Schema):
     phone: str
     preferred_language: str
 
+    @staticmethod
+    def resolve_nhs_number(person: Any, context: Any) -> str | None:
+        return minimised(person, "nhs_number", context)
+
 
 class PersonOut(Schema):
     id: int
-    nhs_number: str
+    nhs_number: str | None = Field(description=NHS_NUMBER_NOTE)
     first_name: str
     last_name: str
     date_of_birth: dt.date | None
@@ -65,3 +83,7 @@ class PersonOut(Schema):
     jurisdiction: JurisdictionOut
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_nhs_number(person: Any, context: Any) -> str | None:
+        return minimised(person, "nhs_number", context)

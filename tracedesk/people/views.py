@@ -7,11 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from tracedesk.accounts.roles import Right, has_right
 from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import cases_for, contacts_for
 from tracedesk.linkage.access import decisions_about
 from tracedesk.people.access import person_for, persons_for
 from tracedesk.people.models import Person
+from tracedesk.privacy.minimise import visible_fields
 
 PAGE_SIZE = 50
 
@@ -30,8 +32,17 @@ def person_list(request: HttpRequest) -> HttpResponse:
             | Q(address__postcode__iexact=query)
         )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_read(request, Person, purpose="search people" if query else "list people")
-    return render(request, "people/person_list.html", {"page": page, "query": query})
+    audit_read(
+        request,
+        Person,
+        purpose="search people" if query else "list people",
+        ids=[person.pk for person in page.object_list],
+    )
+    return render(
+        request,
+        "people/person_list.html",
+        {"page": page, "query": query, "visible": visible_fields(request.user, "people.person")},
+    )
 
 
 @require_safe
@@ -47,6 +58,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "cases": cases_for(request.user).filter(person=person),
             "exposures": contacts_for(request.user).filter(person=person),
-            "decisions": decisions_about(request.user, person.pk)[:20],
+            "visible": visible_fields(request.user, "people.person"),
+            "can_audit": has_right(request.user, Right.AUDIT_RECORDS),
+            "decisions": decisions_about(request.user, person.pk, limit=20),
         },
     )

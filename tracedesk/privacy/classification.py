@@ -31,7 +31,8 @@ P, S, N = Level.PERSONAL, Level.SENSITIVE, Level.NOT_PERSONAL
 # fmt: off
 CLASSIFIED_APPS = (
     "geography", "accounts", "contracts", "audit", "people", "linkage", "ingest", "cases",
-    "places", "tracing", "followup",
+    "places", "tracing", "followup", "clusters", "kpis", "messaging", "selfservice", "worker",
+    "retention",
 )
 
 FIELDS: dict[str, dict[str, Level]] = {
@@ -49,11 +50,40 @@ FIELDS: dict[str, dict[str, Level]] = {
         "id": N, "user": P, "name": N, "prefix": N, "key_hash": S, "created_at": N,
         "last_used_at": P, "revoked_at": N,
     },
+    "accounts.loginfailure": {"id": N, "username": P, "ip_address": P, "at": P},
+    "accounts.invitation": {
+        "id": N, "user": P, "key_hash": S, "created_by": P, "created_at": N, "expires_at": N,
+        "used_at": P,
+    },
+    "accounts.recoverycode": {"id": N, "user": P, "code_hash": S, "created_at": N, "used_at": P},
     "contracts.contractor": {"id": N, "name": N, "companies_house_number": N},
+    "contracts.contract": {
+        "id": N, "contractor": N, "reference": N, "title": N, "jurisdiction": N, "starts_on": N,
+        "ends_on": N, "monthly_charge": N, "credit_rate_percent": N, "cap_percent": N,
+    },
+    "contracts.servicelevel": {
+        "id": N, "contract": N, "name": N, "kpi_key": N, "target_percent": N, "direction": N,
+        "period": N, "weight": N,
+    },
+    "contracts.forcemajeure": {
+        "id": N, "contract": N, "starts_on": N, "ends_on": N, "reason": N, "declared_by": P,
+        "declared_at": N,
+    },
     "audit.auditevent": {
         "id": N, "at": P, "actor": P, "actor_role": N, "source": N, "action": N,
         "object_type": N, "object_id": P, "object_ids": P, "purpose": N, "fields": N,
         "client_ip": P,
+    },
+    # Retention's own tables: which record ids were anonymised, and anonymised case counts.
+    "retention.retentionmark": {"id": N, "model": N, "object_id": N, "anonymised_at": N},
+    "retention.casestatistic": {
+        "id": N, "jurisdiction": N, "specimen_week": N, "age_band": N, "sex": N, "status": N,
+        "is_complex": N, "contacts": N, "anonymised_at": N,
+    },
+    "audit.readalert": {
+        "id": N, "user": P, "role": N, "period_start": N, "period_end": N, "reads": P,
+        "peers": N, "peer_median": N, "peer_mad": N, "threshold": N, "created_at": N,
+        "acknowledged_at": N, "acknowledged_by": N, "note": P,
     },
     "people.address": {
         "id": N, "line1": P, "line2": P, "town": P, "postcode": P, "jurisdiction": N,
@@ -125,12 +155,57 @@ FIELDS: dict[str, dict[str, Level]] = {
     },
     "places.attendance": {
         "id": N, "setting": P, "person": P, "case": S, "jurisdiction": N, "attended_on": P,
-        "arrived_at": P, "left_at": P, "source": N,
+        "arrived_at": P, "left_at": P, "source": N, "event": P,
     },
+    "places.event": {
+        "id": N, "setting": N, "name": N, "starts_at": N, "ends_at": N,
+        "expected_attendance": N, "jurisdiction": N,
+    },
+    # A check-in token is a pseudonymous identifier of a phone or app install.
+    "places.devicetoken": {"id": N, "token": P, "person": P, "linked_at": N, "first_seen_at": N},
+    "places.checkinbatch": {
+        "id": N, "source_name": N, "source_sha256": N, "source_size": N, "channel": N,
+        "status": N, "read_count": N, "accepted_count": N, "duplicate_count": N,
+        "rejected_count": N, "new_token_count": N, "resume_after": N, "stopped_reason": N,
+        "received_at": N, "finished_at": N, "created_by": N,
+    },
+    "places.checkin": {"id": N, "setting": P, "token": P, "checked_in_at": P, "batch": N},
+    "places.checkinrejection": {"id": N, "batch": N, "line": N, "field": N, "reason": N, "raw": P},
+    "places.settingday": {"id": N, "setting": N, "day": N, "checkins": N},
+    "clusters.cluster": {
+        "id": N, "setting": N, "jurisdiction": N, "status": N, "first_exposure_on": N,
+        "last_exposure_on": N, "case_count": N, "household_count": N, "expected_count": N,
+        "attendee_count": N, "score": N, "proposed_at": N, "updated_at": N, "second_case_at": N,
+        "decided_at": N, "decided_by": N, "decision_note": N, "attendees_notified": N,
+        "merged_into": N,
+    },
+    "clusters.clustercase": {
+        "id": N, "cluster": S, "case": S, "first_exposed_on": S, "last_exposed_on": S,
+        "household_key": P, "added_at": N,
+    },
+    "clusters.clusterlog": {"id": N, "cluster": N, "at": N, "kind": N, "actor": N, "text": N},
+    "clusters.detectionrun": {
+        "id": N, "started_at": N, "as_of": N, "finished_at": N, "last_attendance_id": N,
+        "last_checkin_id": N, "last_link_at": N, "cases_scanned": N, "exposures_added": N,
+        "settings_examined": N, "clusters_proposed": N, "clusters_grown": N,
+    },
+    "clusters.casewindow": {
+        "id": N, "case": S, "person": P, "household_key": P, "window_from": S,
+        "window_until": S, "run": N,
+    },
+    "clusters.caseexposure": {"id": N, "case": S, "setting": S, "exposed_on": S, "source": N},
     "tracing.tracingtask": {
         "id": N, "kind": N, "case": S, "contact": S, "setting": N, "jurisdiction": N,
         "priority": N, "due_by": N, "status": N, "assignee": N, "language": P,
-        "required_skills": N, "created_at": N, "completed_at": N,
+        "required_skills": N, "created_at": N, "completed_at": N, "available_from": N,
+        "claimed_at": N, "escalation": S,
+    },
+    "tracing.tracerstatechange": {"id": N, "user": P, "state": P, "at": P},
+    "tracing.interview": {
+        "id": N, "task": S, "tracer": N, "script": N, "script_version": N,
+        "identity_confirmed": S, "has_symptoms": S, "onset_date": S,
+        "isolation_advice_given": S, "settings_recorded": S, "contacts_recorded": S,
+        "completed_at": N,
     },
     "tracing.callattempt": {
         "id": N, "task": S, "tracer": N, "started_at": N, "ended_at": N, "outcome": S,
@@ -138,8 +213,41 @@ FIELDS: dict[str, dict[str, Level]] = {
     },
     "followup.followup": {
         "id": N, "contact": S, "jurisdiction": N, "due_on": S, "status": S,
-        "has_symptoms": S, "symptoms": S, "completed_at": S,
+        "has_symptoms": S, "symptoms": S, "completed_at": S, "needs_support": S,
+        "support_needs": S, "call_task": S,
     },
+    "messaging.message": {
+        "id": N, "person": P, "jurisdiction": N, "case": S, "contact": S, "channel": P,
+        "address": P, "template": S, "purpose": S, "subject": S, "body": S, "status": P,
+        "attempts": N, "next_attempt_at": N, "claim": N, "gateway": N, "provider_ref": N,
+        "error": N, "created_at": P, "sent_at": P, "delivered_at": P, "failed_at": P,
+        "call_task": S,
+    },
+    "selfservice.accesslink": {
+        "id": N, "kind": S, "person": P, "jurisdiction": N, "case": S, "follow_up": S,
+        "token_hash": N, "created_at": P, "expires_at": N, "failed_checks": N, "locked_at": N,
+        "verified_at": P, "used_at": P,
+    },
+    "selfservice.throttle": {"id": N, "key": P, "window_start": N, "hits": N},
+    "worker.jobschedule": {"id": N, "name": N, "next_run_at": N, "holder": N, "held_until": N},
+    "worker.jobrun": {
+        "id": N, "name": N, "worker": N, "dry_run": N, "started_at": N, "finished_at": N,
+        "counts": N, "error": P,  # an exception's message may quote a record
+    },
+    # KPI summaries: counts per day and area, never a person; tracer time per hour is staff data.
+    "kpis.kpicell": {
+        "id": N, "day": N, "jurisdiction_id": N, "team_id": N, "contractor_id": N, "subject": N,
+        "is_complex": N, "is_household": N, "measure": N, "hours": N, "n": N, "seconds": N,
+    },
+    "kpis.kpiareacell": {
+        "id": N, "day": N, "jurisdiction_id": N, "subject": N, "is_complex": N,
+        "is_household": N, "measure": N, "hours": N, "n": N, "seconds": N,
+    },
+    "kpis.kpitracerhour": {
+        "id": N, "hour": P, "tracer_id": P, "team_id": N, "contractor_id": N,
+        "busy_seconds": P, "available_seconds": P,
+    },
+    "kpis.kpirefreshstate": {"id": N, "name": N, "audit_event_id": N, "refreshed_at": N},
 }
 # fmt: on
 

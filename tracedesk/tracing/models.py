@@ -12,6 +12,7 @@ class TaskKind(models.TextChoices):
     REACH_CONTACT = "reach_contact", "Reach the contact"
     FOLLOW_UP = "follow_up", "Follow up"
     NOTIFY_SETTING = "notify_setting", "Notify the setting"
+    BOOK_TEST = "book_test", "Book a test"
 
 
 class TaskStatus(models.TextChoices):
@@ -28,7 +29,16 @@ TARGET_FIELD = {
     TaskKind.REACH_CONTACT: "contact",
     TaskKind.FOLLOW_UP: "contact",
     TaskKind.NOTIFY_SETTING: "setting",
+    TaskKind.BOOK_TEST: "contact",
 }
+
+# Kinds whose target is a contact (one database constraint lists them).
+CONTACT_KINDS = [kind.value for kind, field in TARGET_FIELD.items() if field == "contact"]
+
+
+class Escalation(models.TextChoices):
+    HEALTH_PROTECTION = "hpt", "Local health protection team"
+    FIELD_VISIT = "field_visit", "Field visit"
 
 
 class TracingTask(models.Model):
@@ -61,16 +71,37 @@ class TracingTask(models.Model):
     required_skills = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    available_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The queue does not offer the task before this time (a callback, a retry).",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    escalation = models.CharField(
+        max_length=12,
+        choices=Escalation.choices,
+        blank=True,
+        help_text="Where an escalated task went: the health protection team or a field visit.",
+    )
 
     class Meta:
         ordering = ["due_by", "priority"]
-        indexes = [models.Index(fields=["status", "jurisdiction", "due_by"])]
+        indexes = [
+            models.Index(fields=["status", "jurisdiction", "due_by"]),
+            # The queue: open tasks in the order "next" hands them out.
+            models.Index(
+                fields=["priority", "due_by", "id"],
+                condition=Q(status="open"),
+                name="tracing_task_queue_idx",
+            ),
+            models.Index(fields=["assignee", "status"], name="tracing_task_assignee_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="task_has_its_kinds_target",
                 condition=(
                     Q(kind="reach_case", case__isnull=False, contact__isnull=True)
-                    | Q(kind__in=["reach_contact", "follow_up"], contact__isnull=False)
+                    | Q(kind__in=CONTACT_KINDS, contact__isnull=False)
                     | Q(kind="notify_setting", setting__isnull=False)
                 ),
             ),
@@ -126,3 +157,54 @@ class CallAttempt(models.Model):
             raise ValidationError({"callback_at": "Only a callback request has a callback time."})
         if self.ended_at and self.ended_at < self.started_at:
             raise ValidationError({"ended_at": "The call ended before it started."})
+
+
+class TracerState(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    ON_CALL = "on_call", "On a call"
+    WRAP_UP = "wrap_up", "Wrap-up"
+    OFFLINE = "offline", "Offline"
+
+
+class TracerStateChange(models.Model):
+    """A tracer entering a state; the current state is the latest change (none: offline).
+
+    Utilisation over a period = time in ``on_call`` + ``wrap_up`` ÷ time not ``offline``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="state_changes"
+    )
+    state = models.CharField(max_length=10, choices=TracerState.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="tracing_state_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Interview(models.Model):
+    """What a case (or contact) interview produced, under which version of which script."""
+
+    task = models.ForeignKey(TracingTask, on_delete=models.PROTECT, related_name="interviews")
+    tracer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interviews"
+    )
+    script = models.CharField(max_length=40)
+    script_version = models.PositiveIntegerField()
+    identity_confirmed = models.BooleanField(default=False)
+    has_symptoms = models.BooleanField(null=True, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    isolation_advice_given = models.BooleanField(default=False)
+    settings_recorded = models.PositiveIntegerField(default=0)
+    contacts_recorded = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_at"]
+
+    def __str__(self) -> str:
+        return f"Interview {self.pk} ({self.script} v{self.script_version})"

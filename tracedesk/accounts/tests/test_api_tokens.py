@@ -16,6 +16,8 @@ from tracedesk.accounts.models import ApiToken, hash_token
 from tracedesk.audit.models import AuditEvent
 from tracedesk.cases.models import Contact
 from tracedesk.cases.tests.test_api import MATRIX as CASES_MATRIX
+from tracedesk.clusters.tests.test_api import MATRIX as CLUSTERS_MATRIX
+from tracedesk.contracts.tests.test_api import MATRIX as CONTRACTS_MATRIX
 from tracedesk.ingest.tests.test_api import MATRIX as INGEST_MATRIX
 from tracedesk.linkage.tests.test_api import MATRIX as LINKAGE_MATRIX
 from tracedesk.linkage.tests.test_decisions import MATRIX as DECISIONS_MATRIX
@@ -29,6 +31,7 @@ from tracedesk.testing.api_routes import (
     token_client,
 )
 from tracedesk.testing.world import World
+from tracedesk.tracing.tests.test_api import MATRIX as TRACING_MATRIX
 
 MATRIX: dict[tuple[str, str], RouteCall] = {
     **PEOPLE_MATRIX,
@@ -37,6 +40,9 @@ MATRIX: dict[tuple[str, str], RouteCall] = {
     **LINKAGE_MATRIX,
     **HOUSEHOLD_MATRIX,
     **DECISIONS_MATRIX,
+    **CLUSTERS_MATRIX,
+    **TRACING_MATRIX,
+    **CONTRACTS_MATRIX,
 }
 ROUTES = sorted(MATRIX)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -33,7 +33,8 @@ def test_new_contact_gets_a_task_and_audit_events(world: World) -> None:
     contact, created = _add(world, PersonDetails(first_name="New", last_name="Contact"))
     assert created
     task = TracingTask.objects.get(kind=TaskKind.REACH_CONTACT, contact=contact)
-    assert task.priority == 2  # household contacts first
+    assert task.priority == 1  # household contacts first
+    assert task.due_by == task.created_at + dt.timedelta(hours=24)
     events = AuditEvent.objects.filter(object_type="cases.contact", object_id=str(contact.pk))
     assert events.get().action == Action.CREATE
     assert events.get().actor == world.users["tracer_a"]

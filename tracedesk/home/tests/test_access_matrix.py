@@ -51,9 +51,18 @@ SPECIAL = {"home", "login", "logout"}  # tested one by one below
 
 
 def test_every_route_is_in_the_matrix() -> None:
-    from tracedesk.ingest.tests.test_views import INGEST_ROUTES  # their own matrices
+    from tracedesk.accounts.tests.test_views import ACCOUNTS_ROUTES  # their own matrices
+    from tracedesk.audit.tests.test_viewer import AUDIT_ROUTES
+    from tracedesk.clusters.tests.test_views import CLUSTER_ROUTES
+    from tracedesk.contracts.tests.test_views import CONTRACTS_ROUTES
+    from tracedesk.exports.tests.test_views import EXPORTS_ROUTES
+    from tracedesk.ingest.tests.test_views import INGEST_ROUTES
+    from tracedesk.kpis.tests.test_views import KPIS_ROUTES
     from tracedesk.linkage.tests.test_household_views import ROUTES as HOUSEHOLD_ROUTES
     from tracedesk.linkage.tests.test_views import LINKAGE_ROUTES
+    from tracedesk.messaging.tests.test_views import MESSAGING_ROUTES, PUBLIC_ROUTES
+    from tracedesk.publications.tests.test_bulletin import PUBLICATIONS_ROUTES
+    from tracedesk.tracing.tests.test_views import TRACING_ROUTES
 
     assert (
         named_web_routes()
@@ -63,6 +72,16 @@ def test_every_route_is_in_the_matrix() -> None:
         | INGEST_ROUTES
         | LINKAGE_ROUTES
         | HOUSEHOLD_ROUTES
+        | ACCOUNTS_ROUTES
+        | CLUSTER_ROUTES
+        | MESSAGING_ROUTES
+        | PUBLIC_ROUTES
+        | TRACING_ROUTES
+        | KPIS_ROUTES
+        | CONTRACTS_ROUTES
+        | EXPORTS_ROUTES
+        | PUBLICATIONS_ROUTES
+        | AUDIT_ROUTES
     )
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tracedesk.accounts.twofactor import current_code
 from tracedesk.ingest.tests.feeds import people, row, write_csv
+from tracedesk.testing.twofactor import enrolled_device
 from tracedesk.testing.world import PASSWORD, World
 
 pytestmark = pytest.mark.browser
@@ -96,9 +98,12 @@ def test_uploading_a_feed_shows_progress_then_the_reconciliation(
     feed = write_csv(tmp_path / "results.csv", rows)
     base = str(live_server)
     page.goto(f"{base}/accounts/login/")
+    device = enrolled_device(world.users["supervisor_a"])  # supervisors give a TOTP code
     page.get_by_label("Username").fill("supervisor_a")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Lab results").click()
     page.get_by_label("File (CSV, FHIR Bundle or NDJSON, HL7 v2)").set_input_files(str(feed))
     page.get_by_role("button", name="Upload and ingest").click()

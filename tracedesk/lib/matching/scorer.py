@@ -33,6 +33,7 @@ RULE_SHARED_CONTACT = "shared_contact_only"
 RULE_CONFLICTING_DOB = "conflicting_dob"
 RULE_POSSIBLE_TWIN = "possible_twin"
 RULE_OTHER_MEMBER = "other_household_member"
+RULE_OTHER_SURNAME = "other_surname"
 RULES = {
     RULE_SHARED_CONTACT: (
         "No first name, date of birth or NHS number agrees: household details such as a "
@@ -47,6 +48,10 @@ RULES = {
         "swapped), "
         "and no NHS number agrees: twins share a surname, birthday, address and phone, so a "
         "person decides."
+    ),
+    RULE_OTHER_SURNAME: (
+        "Surnames differ entirely and neither a date of birth nor an NHS number agrees: a first "
+        "name and a shared phone or address are not enough to link someone under another name."
     ),
     RULE_OTHER_MEMBER: (
         "First names differ and neither a date of birth nor an NHS number agrees: another member "
@@ -205,6 +210,8 @@ def _rules(weights: Sequence[FieldWeight]) -> tuple[str, ...]:
     levels = {item.field: item.level for item in weights}
     if levels.get("first_name") == "else" and not agreeing & {"dob", "nhs_number"}:
         rules.append(RULE_OTHER_MEMBER)
+    if levels.get("last_name") == "else" and not agreeing & {"dob", "nhs_number"}:
+        rules.append(RULE_OTHER_SURNAME)
     first = next((item for item in weights if item.field == "first_name"), None)
     if (
         first is not None

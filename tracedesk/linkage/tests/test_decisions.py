@@ -65,3 +65,26 @@ def test_who_sees_the_decisions(world: World, login: Callable[[str], Client], pe
         assert b"typo" in page.content
     else:
         assert listing.status_code in (403, 404) and page.status_code in (403, 404)
+
+
+def test_a_candidate_in_another_area_shows_its_weights_but_not_its_values(
+    world: World, login: Callable[[str], Client]
+) -> None:
+    leeds, _ = _person(world, ADA)
+    camden, _ = _person(
+        world, dataclasses.replace(ADA, date_of_birth=dt.date(1978, 3, 14), postcode="NW1 2BB")
+    )
+    assert camden == leeds  # the Camden record was linked to the Leeds person
+    reviewer = _person(world, dataclasses.replace(ADA, first_name="Adanna", postcode="NW1 2BB"))[0]
+    assert reviewer.jurisdiction == world.camden
+    listing = call(token_client(world.users["tracer_b"]), "GET",
+                   f"/api/people/{reviewer.pk}/match-decisions")  # fmt: skip
+    assert listing.status_code == 200
+    [decision] = listing.json()["items"]
+    [candidate] = decision["explanation"]["candidates"]
+    assert candidate["person_id"] is None
+    assert {f["field"]: f["level"] for f in candidate["fields"]}["dob"] in ("exact", "typo")
+    assert all(f["right"] is None for f in candidate["fields"])
+    assert "Adaeze" not in listing.content.decode()
+    page = login("tracer_b").get(reverse("person-detail", args=[reviewer.pk]))
+    assert page.status_code == 200 and b"Adaeze" not in page.content

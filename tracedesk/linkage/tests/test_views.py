@@ -11,11 +11,13 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tracedesk.accounts.twofactor import current_code
 from tracedesk.home.tests.test_browser import browser, page  # noqa: F401  (fixtures)
 from tracedesk.linkage.models import MatchReview, ReviewStatus
 from tracedesk.people.actions import find_or_create_person
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.models import Person, PersonMerge
+from tracedesk.testing.twofactor import enrolled_device
 from tracedesk.testing.world import PASSWORD, PERSONAS, World
 
 LINKAGE_ROUTES = {"review-list", "review-detail", "review-decide", "merge-undo"}
@@ -129,9 +131,12 @@ def test_a_reviewer_decides_with_the_keyboard(
     second = _review(world, other)
     base = str(live_server)
     page.goto(f"{base}/accounts/login/")
+    device = enrolled_device(world.users["supervisor_a"])  # supervisors give a TOTP code
     page.get_by_label("Username").fill("supervisor_a")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Match reviews").click()
     page.get_by_role("link", name=f"Review {min(first.pk, second.pk)}").click()
     expect(page.get_by_role("table", name="Field by field")).to_contain_text("first_name")

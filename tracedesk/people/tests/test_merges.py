@@ -23,7 +23,7 @@ from tracedesk.people.details import PersonDetails
 from tracedesk.people.merges import NOT_MOVED, moved_links, relations_to_person, unmerge
 from tracedesk.people.merges import merge_people as _merge_people
 from tracedesk.people.models import Address, Household, MergedLink, Person, PersonMerge
-from tracedesk.places.models import Attendance
+from tracedesk.places.models import Attendance, DeviceToken
 from tracedesk.testing.world import World
 from tracedesk.tracing.models import TracingTask
 
@@ -39,6 +39,7 @@ MOVED = {
     "cases.contact.person",
     "ingest.testresult.person",
     "places.attendance.person",
+    "places.devicetoken.person",
 }
 # Unique constraints involving a moved person field that ``merges._conflicts`` handles.
 HANDLED_CONSTRAINTS = {"contact_once_per_case"}
@@ -180,6 +181,9 @@ def _records_of(world: World, person: Person, district: str) -> dict[str, list[i
         "cases.contact.person": [_contact(other, person).pk],
         "places.attendance.person": [
             _attendance(world, person, case).pk, _attendance(world, person).pk,
+        ],
+        "places.devicetoken.person": [
+            DeviceToken.objects.create(token=f"device-of-{person.pk}", person=person).pk
         ],
     }  # fmt: skip
 

@@ -13,11 +13,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
+from tracedesk.accounts.demo import populate as populate_two_factor
+from tracedesk.audit.demo import populate as populate_audit
+from tracedesk.clusters.demo import populate as populate_clusters
+from tracedesk.contracts.demo import populate as populate_contracts
 from tracedesk.demo.history import replay_tracing
 from tracedesk.demo.loader import OutbreakLoader
 from tracedesk.demo.people import create_demo_users
+from tracedesk.kpis.demo import populate as populate_kpis
 from tracedesk.lib.synth import generate
 from tracedesk.lib.synth.cli import config_from_options
+from tracedesk.retention.demo import populate as populate_retention
+from tracedesk.selfservice.demo import populate as populate_self_service
+from tracedesk.tracing.demo import populate as populate_tracing
 
 
 class Command(BaseCommand):
@@ -55,6 +63,14 @@ class Command(BaseCommand):
             f"Replayed tracing: {work['reached']} reached, {work['not_reached']} not reached,"
             f" {work['claimed']} claimed by the demo tracers."
         )
+        self.stdout.write(populate_tracing(seed=options["seed"]))
+        self.stdout.write(populate_contracts(seed=options["seed"]))
+        self.stdout.write(populate_self_service(seed=options["seed"]))
+        self.stdout.write(populate_clusters(seed=options["seed"], out_dir=out))
+        self.stdout.write(populate_audit(seed=options["seed"]))
+        self.stdout.write(populate_retention(seed=options["seed"]))
+        self.stdout.write(populate_two_factor(seed=options["seed"]))
+        self.stdout.write(populate_kpis(seed=options["seed"]))  # last: summarises all above
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Built in {time.monotonic() - started:.0f} s.\n")
         self.stdout.write(self.style.SUCCESS("Demo logins (new passwords on every run):"))

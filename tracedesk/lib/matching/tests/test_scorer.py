@@ -271,3 +271,14 @@ def test_two_swapped_letters_are_a_typing_error_not_a_twin(typed: str, twin: boo
     }  # fmt: skip
     explanation = score(iain, {**iain, "first_name": typed}, DEFAULT_PARAMETERS)
     assert ("possible_twin" in explanation.rules) is twin
+
+
+def test_a_first_name_and_a_shared_phone_never_link_someone_under_another_surname() -> None:
+    victor = {"first_name": "Victor", "last_name": "Higgins", "phone": "07700900311",
+              "sex": "male", "dob": "1983-08-27"}  # fmt: skip
+    named = {"first_name": "Victor", "last_name": "Hussain", "phone": "07700900311"}
+    explanation = score(victor, named, DEFAULT_PARAMETERS)
+    assert explanation.outcome != "link" and "other_surname" in explanation.rules
+    # a date of birth that agrees is the evidence a changed surname needs
+    married = score(victor, {**named, "dob": "1983-08-27"}, DEFAULT_PARAMETERS)
+    assert "other_surname" not in married.rules

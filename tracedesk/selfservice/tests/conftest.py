@@ -1,0 +1,3 @@
+from tracedesk.messaging.testing import notify, outbox
+
+__all__ = ["notify", "outbox"]
