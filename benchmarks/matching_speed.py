@@ -29,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tracedesk.people.details import PersonDetails
@@ -43,8 +43,31 @@ def _details(row: dict[str, str]) -> PersonDetails:
     from tracedesk.people.details import parse_person
 
     number = row.get("national_id", "")
-    record = {**row, "nhs_number": number if is_valid_nhs_number(number) else ""}
+    record = {
+        **row,
+        "date_of_birth": row.get("dob", ""),  # the synthetic rows name it as the CSV does
+        "nhs_number": number if is_valid_nhs_number(number) else "",
+    }
     return parse_person(record, record="benchmark")
+
+
+def _row(person: Any) -> dict[str, str]:
+    """A stored person as the synthetic generator's row (to make a noisy copy of)."""
+    address = person.address
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "dob": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        "sex": person.sex,
+        "phone": person.phone,
+        "email": person.email,
+        "national_id": person.nhs_number,
+        "address_line1": address.line1 if address else "",
+        "address_line2": address.line2 if address else "",
+        "town": address.town if address else "",
+        "postcode": address.postcode if address else "",
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -57,6 +80,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--probes", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time probes against the register an earlier run left in TRACEDESK_DATA_DIR",
+    )
     args = parser.parse_args()
     os.environ.setdefault("TRACEDESK_DATA_DIR", tempfile.mkdtemp(prefix="tracedesk-speed-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracedesk.settings")
@@ -78,27 +106,38 @@ def main() -> None:
     from tracedesk.testing.world import build_geography
 
     call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    build_geography()
-    leeds = Jurisdiction.objects.get(code="E08000035")
-    started = time.perf_counter()
-    register = make_people(args.people, 0, seed=args.seed)
     fake = Faker("en_GB")
     fake.seed_instance(args.seed)
     rng = random.Random(args.seed)
-    copies = [duplicate(row, fake, rng, None) for row in rng.sample(register, args.probes // 2)]
-    made = time.perf_counter() - started
-    started = time.perf_counter()
-    for start in range(0, len(register), CHUNK):
-        chunk = [(_details(row), leeds) for row in register[start : start + CHUNK]]
-        find_or_create_people(chunk, actor=None, source="benchmark", purpose="benchmark")
-    loaded = time.perf_counter() - started
+    made = loaded = 0.0
+    if args.reuse and Person.objects.exists():
+        # The register of an earlier run (same --data-dir): copies of people drawn from it.
+        leeds = Jurisdiction.objects.get(code="E08000035")
+        top = Person.objects.order_by("-pk").values_list("pk", flat=True)[0]
+        picked = Person.objects.filter(pk__in=rng.sample(range(1, top + 1), args.probes))
+        register = [_row(person) for person in picked.select_related("address")]
+        registered = len(register)
+    else:
+        call_command("flush", interactive=False, verbosity=0)
+        build_geography()
+        leeds = Jurisdiction.objects.get(code="E08000035")
+        started = time.perf_counter()
+        register = make_people(args.people, 0, seed=args.seed)
+        made = time.perf_counter() - started
+        started = time.perf_counter()
+        for start in range(0, len(register), CHUNK):
+            chunk = [(_details(row), leeds) for row in register[start : start + CHUNK]]
+            find_or_create_people(chunk, actor=None, source="benchmark", purpose="benchmark")
+        loaded = time.perf_counter() - started
+        registered = len(register)
+    sample = rng.sample(register, min(len(register), args.probes // 2))
+    copies = [duplicate(row, fake, rng, None) for row in sample]
     fresh = make_people(args.probes // 2, 0, seed=args.seed + 1)
     probes = [_details(row) for row in copies + fresh]
     print(
         f"{connection.vendor}: {Person.objects.count():,} people registered"
         f" (generated in {made:.0f} s, loaded in {loaded:.0f} s,"
-        f" {len(register) / loaded:,.0f} people/s); {len(probes):,} probes"
+        f" {registered / max(loaded, 1e-9):,.0f} people/s); {len(probes):,} probes"
     )
     match_ms, write_ms = [], []
     outcomes: dict[str, int] = {}
