@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/clusters_speed.py --size 1000000
     .venv/bin/python benchmarks/clusters_speed.py --size 10000000 --cases 100000
     scripts/with-postgres.sh .venv/bin/python benchmarks/clusters_speed.py --size 1000000
+    scripts/with-postgres.sh .venv/bin/python benchmarks/clusters_speed.py --size 10000000 \
+        --cases 100000 --only postgresql
 
 Builds a database directly (set-based inserts, not timed): ``--size`` check-ins over 14
 days at ``size / 100`` venues by ``size / 5`` app users, ``--cases`` cases (default
@@ -230,6 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="check-ins")
     parser.add_argument("--cases", type=int, default=0, help="cases (default size / 100)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run on one database only")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     cases = args.cases or max(args.size // 100, 100)
@@ -239,6 +242,8 @@ def main() -> None:
     databases: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         databases.append(("postgresql", os.environ["DATABASE_URL"]))
+    if args.only:
+        databases = [(name, url) for name, url in databases if name == args.only]
     print(f"{'database':>10} {'check-ins':>11} {'cases':>8} {'build s':>8} {'first s':>8}"
           f" {'clusters':>8} {'incr. s':>8} {'nothing s':>9}")  # fmt: skip
     for name, url in databases:

@@ -72,13 +72,36 @@ def write_feed(path: pathlib.Path, rows: int) -> None:
             )  # fmt: skip
 
 
-def run(args: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run(args: list[str], env: dict[str, str], *, code: str | None = None) -> tuple[float, float]:
+    """Run a tracedesk command in a child process; return its wall and CPU seconds."""
+    started, cpu = time.perf_counter(), _cpu()
+    command = ["-c", code, *args] if code else ["-m", "tracedesk.cli", *args]
     subprocess.run(  # noqa: S603  (our own command)
-        [sys.executable, "-m", "tracedesk.cli", *args], env=env, cwd=ROOT, check=True,
-        stdout=subprocess.DEVNULL,
+        [sys.executable, *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _cpu() - cpu
+
+
+#: ``--before``: the same ingest through the record path the fast path replaced (every row
+#: converted and checked one by one, no garbage-collector freezing), for a comparison
+#: within one run on this noisy machine.
+RECORD_PATH = """
+import contextlib, sys
+import django
+django.setup()
+from tracedesk.ingest import pipeline
+from tracedesk.lib.labfeeds import CsvFeed
+pipeline.FastCsvFeed = CsvFeed
+pipeline._collected_by_chunk = contextlib.nullcontext
+pipeline._chunk_done = lambda: None
+from django.core.management import call_command
+call_command(*sys.argv[1:])
+"""
 
 
 FLOOR = """
@@ -95,21 +118,25 @@ rows = int(os.environ["BENCH_ROWS"])
 place = Jurisdiction.objects.get(code="E08000035")
 person = Person.objects.create(first_name="Floor", jurisdiction=place)
 now = timezone.now()
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 for start in range(0, rows, 10000):
     with transaction.atomic():
         insert_rows(TestResult, RESULT_COLUMNS, [
             ("FLOOR", f"F{n:08d}", "94500-6", "SARS-CoV-2 RNA", "negative", now, now, now,
              person.pk, None, place.pk, None)
             for n in range(start, min(rows, start + 10000))])
-print(time.perf_counter() - started)
+print(time.perf_counter() - started, time.process_time() - cpu)
 """
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--chunk-size", type=int, default=2000)
+    parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument(
+        "--before", action="store_true",
+        help="also ingest through the record path the CSV fast path replaced, for comparison",
+    )  # fmt: skip
     args = parser.parse_args()
     databases: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -121,35 +148,42 @@ def main() -> None:
         geography.write_text(GEOGRAPHY)
         size = feed.stat().st_size / 2**20
         print(f"{args.rows:,} rows, {size:.0f} MiB, chunk {args.chunk_size}")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(
-            f"{'database':>10} {'ingest s':>9} {'results/s':>10} {'peak MiB':>9}"
-            f" {'floor s':>8} {'ratio':>6}"
+            f"{'database':>10} {'path':>6} {'ingest s':>9} {'results/s':>10} {'peak MiB':>9}"
+            f" {'floor s':>8} {'ratio':>6} {'cpu s':>6} {'floor cpu':>9} {'cpu ratio':>9}"
         )
         for name, url in databases:
             env = {**os.environ, "TRACEDESK_DATA_DIR": str(pathlib.Path(temp) / name)}
             env.pop("DATABASE_URL", None)
             if url:
                 env["DATABASE_URL"] = url
-            run(["migrate", "--verbosity", "0"], env)
-            run(["flush", "--no-input"], env)
-            run(["load_geography", str(geography)], env)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            seconds = run(["ingest", str(feed), "--chunk-size", str(args.chunk_size)], env)
-            peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
             floor_env = {
                 **env,
                 "BENCH_ROWS": str(args.rows),
                 "DJANGO_SETTINGS_MODULE": "tracedesk.settings",
             }
-            done = subprocess.run(  # noqa: S603
-                [sys.executable, "-c", FLOOR], env=floor_env, cwd=ROOT, check=True,
-                capture_output=True, text=True,
-            )  # fmt: skip
-            floor = float(done.stdout.strip().splitlines()[-1])
-            print(
-                f"{name:>10} {seconds:>9.1f} {args.rows / seconds:>10,.0f} {peak:>9.0f}"
-                f" {floor:>8.1f} {seconds / floor:>6.1f}"
-            )
+            paths = [("fast", None), *([("record", RECORD_PATH)] if args.before else [])]
+            for path, code in paths:
+                run(["migrate", "--verbosity", "0"], env)
+                run(["flush", "--no-input"], env)
+                run(["load_geography", str(geography)], env)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                ingest = ["ingest", str(feed), "--chunk-size", str(args.chunk_size)]
+                seconds, cpu = run(ingest, floor_env, code=code)
+                peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+                done = subprocess.run(  # noqa: S603
+                    [sys.executable, "-c", FLOOR], env=floor_env, cwd=ROOT, check=True,
+                    capture_output=True, text=True,
+                )  # fmt: skip
+                floor, floor_cpu = map(float, done.stdout.strip().splitlines()[-1].split())
+                print(
+                    f"{name:>10} {path:>6} {seconds:>9.1f} {args.rows / seconds:>10,.0f}"
+                    f" {peak:>9.0f} {floor:>8.1f} {seconds / floor:>6.1f} {cpu:>6.1f}"
+                    f" {floor_cpu:>9.1f} {cpu / floor_cpu:>9.1f}",
+                    f"(load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

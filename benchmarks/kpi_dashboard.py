@@ -7,11 +7,15 @@ Fills an empty database (PostgreSQL when DATABASE_URL points at one, else a fres
 file under --data-dir) with ``--size`` contacts over 8 weeks in 300 local authorities:
 one case per 2.3 contacts, each with its positive result and its "reach the case" task
 (85% reached, by 200 tracers in 20 teams of 5 contractors), one "reach the contact" task
-per contact (62% reached), written with ``bulk.insert_rows``. Builds the KPI summaries
-day by day (``kpis.summary.rebuild_day``, as the refresh job does for a changed day),
-then times, as medians of ``--repeat`` runs, the dashboard page for the last full week
-signed in as a national analyst, and once, for contrast, one KPI of that week computed
-from the records.
+per contact (62% reached). The records are written set-based: one ``INSERT ... SELECT``
+per table and chunk of 500,000 rows over a row-number series (``generate_series`` on
+PostgreSQL, a recursive CTE on SQLite), ids and relations computed from the row numbers
+and pseudo-random figures from a hash of them, so no row passes through Python. Builds
+the KPI summaries day by day with ``kpis.summary.rebuild_day`` — the function the
+worker's refresh job (``kpis.jobs``) calls for each day its audit events touched — then
+times, as medians of ``--repeat`` runs, the dashboard page for the last full week signed
+in as a national analyst, and once, for contrast, one KPI of that week computed from the
+records.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ import argparse
 import datetime as dt
 import os
 import pathlib
-import random
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,7 +38,7 @@ AUTHORITIES = 300
 TRACERS = 200
 TEAMS = 20
 DAYS = 56
-CHUNK = 200_000
+CHUNK = 500_000
 QUEUE_DAYS = 3
 BENCH_PASSWORD = "bench-" + "pass"  # a throwaway benchmark database
 
@@ -47,21 +51,94 @@ def setup_django(data_dir: str) -> None:
     django.setup()
 
 
-def waiting(created: dt.datetime) -> str:
-    """An unreached task stays in the queue for 3 days; older ones were closed unreached."""
-    from django.utils import timezone
+# Pseudo-random numbers in SQL: a multiplicative hash of the row number and a salt,
+# the same on both databases (a fill is reproducible for a given --seed).
+PRIME = 4294967291  # the largest prime below 2**32
 
-    return "open" if created > timezone.now() - dt.timedelta(days=QUEUE_DAYS) else "cancelled"
+
+def uniform(column: str, salt: int) -> str:
+    """SQL for a number in [0, 1) drawn from the row number ``column``."""
+    return f"((({column} + {salt}) * 2654435761) %% {PRIME}) * 1.0 / {PRIME}"
+
+
+def pick(column: str, salt: int, count: int) -> str:
+    """SQL for an integer in [0, count) drawn from the row number ``column``."""
+    return f"((({column} + {salt}) * 2246822519) %% {PRIME}) %% {count}"
+
+
+def moment(seconds: str) -> str:
+    """SQL for the datetime ``seconds`` after the Unix epoch, as Django stores it."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"to_timestamp({seconds})"
+    return f"datetime({seconds}, 'unixepoch')"  # UTC text, as Django writes it to SQLite
+
+
+def day_of(seconds: str) -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"(to_timestamp({seconds}) AT TIME ZONE 'UTC')::date"
+    return f"date({seconds}, 'unixepoch')"
+
+
+def numbers(first: int, last: int) -> tuple[str, list[int]]:
+    """A FROM item of the integers first..last (column ``n``), set-based on each database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return "generate_series(CAST(%s AS BIGINT), CAST(%s AS BIGINT)) AS g(n)", [first, last]
+    return (
+        "(WITH RECURSIVE s(n) AS (SELECT %s UNION ALL SELECT n + 1 FROM s WHERE n < %s)"
+        " SELECT n FROM s) AS g",
+        [first, last],
+    )
+
+
+def insert_select(
+    model: type[Any], columns: dict[str, str], source: str, params: Sequence[Any]
+) -> None:
+    """``INSERT INTO model (columns) SELECT expressions FROM source``: one statement for
+    many rows. Fields not named take their model default, the same for every row (as
+    ``bulk.insert_rows`` does)."""
+    from django.db import connection
+
+    from tracedesk.bulk import _adapter, _default
+
+    meta = model._meta
+    named = [meta.get_field(name) for name in columns]
+    others = [f for f in meta.concrete_fields if f not in named]
+    defaults: list[Any] = []
+    for field in others:
+        value, adapt = _default(field), _adapter(field)
+        defaults.append(value if adapt is None or value is None else adapt(value))
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in [*named, *others])
+    select = ", ".join([*columns.values(), *(["%s"] * len(others))])
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {select} FROM {source}"  # noqa: S608  (the benchmark's own SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*defaults, *params])
+
+
+def in_chunks(total: int, write: Callable[[int, int], None]) -> None:
+    """Call ``write(first, last)`` for row numbers 0..total-1, CHUNK rows per transaction."""
+    from django.db import transaction
+
+    for first in range(0, total, CHUNK):
+        with transaction.atomic():
+            write(first, min(total, first + CHUNK) - 1)
 
 
 def fill(size: int, seed: int) -> tuple[list[int], dt.date]:
-    """Write the records; return the tracers' ids and the first day."""
+    """Write the records with set-based INSERT ... SELECT statements (ids computed from
+    the row numbers, so rows refer to each other by arithmetic); return the tracers' ids
+    and the first day."""
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from tracedesk.accounts.models import Team, User
-    from tracedesk.bulk import insert_rows
     from tracedesk.cases.models import Case, Contact
     from tracedesk.contracts.models import Contractor
     from tracedesk.geography.models import Jurisdiction, Level
@@ -70,7 +147,6 @@ def fill(size: int, seed: int) -> tuple[list[int], dt.date]:
     from tracedesk.tracing.models import TracingTask
 
     call_command("migrate", verbosity=0)
-    rng = random.Random(seed)
     england = Jurisdiction.objects.create(code="E92000001", name="England", level=Level.NATION)
     regions = [
         Jurisdiction.objects.create(
@@ -95,6 +171,9 @@ def fill(size: int, seed: int) -> tuple[list[int], dt.date]:
         User.objects.create(username=f"tracer{i}", role="tracer", team=teams[i % TEAMS]).pk
         for i in range(TRACERS)
     ]
+    # Rows pick an authority and a tracer by arithmetic on their ids.
+    assert places == list(range(places[0], places[0] + AUTHORITIES))
+    assert tracers == list(range(tracers[0], tracers[0] + TRACERS))
     analyst = User.objects.create_user(username="analyst", password=BENCH_PASSWORD, role="analyst")
     analyst.jurisdictions.set([england])
     n_cases = max(1, int(size / 2.3))
@@ -102,180 +181,172 @@ def fill(size: int, seed: int) -> tuple[list[int], dt.date]:
     today = timezone.localdate()
     first_day = today - dt.timedelta(days=DAYS)
     tz = timezone.get_current_timezone()
-    origin = dt.datetime.combine(first_day, dt.time.min).replace(tzinfo=tz)
+    origin = int(dt.datetime.combine(first_day, dt.time.min).replace(tzinfo=tz).timestamp())
+    queue_from = int((timezone.now() - dt.timedelta(days=QUEUE_DAYS)).timestamp())
     span = DAYS * 86400
-    for start in range(0, pool, CHUNK):
-        with transaction.atomic():
-            insert_rows(
-                Person,
-                ["first_name", "last_name", "jurisdiction"],
-                [
-                    ("Synth", f"P{i}", places[i % AUTHORITIES])
-                    for i in range(start, min(pool, start + CHUNK))
-                ],
-            )
-    first_person = Person.objects.order_by("pk").values_list("pk", flat=True)[0]
-    case_rows: list[tuple[int, dt.datetime, int, bool]] = []
-    for i in range(n_cases):
-        created = origin + dt.timedelta(seconds=span * i / n_cases)
-        case_rows.append(
-            (first_person + i, created, places[rng.randrange(AUTHORITIES)], rng.random() < 0.1)
+    s = seed * 1_000_003
+    place, tracer = places[0], tracers[0]
+    # Ids follow the row numbers: person n, case i, contact n, then the tasks.
+    p0, c0, k0 = 1, 1, 1
+    t0 = n_cases + 1  # contact tasks after the case tasks
+
+    def people(first: int, last: int) -> None:
+        source, params = numbers(first, last)
+        insert_select(
+            Person,
+            {
+                "id": f"{p0} + n",
+                "first_name": "'Synth'",
+                "last_name": "'P' || CAST(n AS TEXT)"
+                if connection.vendor == "sqlite"
+                else "'P' || n",
+                "jurisdiction": f"{place} + n %% {AUTHORITIES}",
+            },
+            source,
+            params,
         )
-    case_ids: list[int] = []
-    for start in range(0, n_cases, CHUNK):
-        part = case_rows[start : start + CHUNK]
-        with transaction.atomic():
-            ids = insert_rows(
-                Case,
-                [
-                    "person",
-                    "jurisdiction",
-                    "first_specimen_at",
-                    "latest_specimen_at",
-                    "is_complex",
-                    "created_at",
-                ],
-                [
-                    (p, j, c - dt.timedelta(hours=30), c - dt.timedelta(hours=30), x, c)
-                    for p, c, j, x in part
-                ],
-            )
-            insert_rows(
-                TestResult,
-                [
-                    "lab_code",
-                    "specimen_id",
-                    "test_code",
-                    "result",
-                    "specimen_collected_at",
-                    "result_at",
-                    "person",
-                    "case",
-                    "jurisdiction",
-                ],
-                [
-                    (
-                        "LAB",
-                        f"S{cid}",
-                        "94500-6",
-                        "positive",
-                        c - dt.timedelta(hours=30),
-                        c - dt.timedelta(hours=rng.uniform(1, 6)),
-                        p,
-                        cid,
-                        j,
-                    )
-                    for cid, (p, c, j, _x) in zip(ids, part, strict=True)
-                ],
-            )
-            tasks = []
-            for cid, (_p, c, j, x) in zip(ids, part, strict=True):
-                reached = rng.random() < 0.85
-                done = c + dt.timedelta(hours=rng.expovariate(1 / 14)) if reached else None
-                tasks.append(
-                    (
-                        "reach_case",
-                        cid,
-                        j,
-                        2 if x else 3,
-                        c + dt.timedelta(hours=24),
-                        "done" if reached else waiting(c),
-                        rng.choice(tracers) if reached else None,
-                        c,
-                        done,
-                    )
+
+    def case_source(first: int, last: int) -> tuple[str, list[int]]:
+        series, params = numbers(first, last)
+        return (  # the benchmark's own SQL, from numbers: nothing from outside
+            f"(SELECT n, {origin} + ({span} * n) / {n_cases} AS created,"  # noqa: S608
+            f" {place} + {pick('n', s + 1, AUTHORITIES)} AS place,"
+            f" CASE WHEN {uniform('n', s + 2)} < 0.1 THEN 1 ELSE 0 END AS complex,"
+            f" CASE WHEN {uniform('n', s + 3)} < 0.85 THEN 1 ELSE 0 END AS reached"
+            f" FROM {series}) AS c",
+            params,
+        )
+
+    true = "TRUE" if connection.vendor == "postgresql" else "1"
+
+    def cases(first: int, last: int) -> None:
+        source, params = case_source(first, last)
+        specimen = moment("created - 30 * 3600")
+        insert_select(
+            Case,
+            {
+                "id": f"{c0} + n",
+                "person": f"{p0} + n",
+                "jurisdiction": "place",
+                "first_specimen_at": specimen,
+                "latest_specimen_at": specimen,
+                "is_complex": f"complex = 1 AND {true}",
+                "created_at": moment("created"),
+            },
+            source,
+            params,
+        )
+        insert_select(
+            TestResult,
+            {
+                "id": f"{c0} + n",
+                "lab_code": "'LAB'",
+                "specimen_id": f"'S' || CAST({c0} + n AS TEXT)",
+                "test_code": "'94500-6'",
+                "result": "'positive'",
+                "specimen_collected_at": specimen,
+                "result_at": moment(
+                    f"created - CAST(3600 * (1 + 5 * {uniform('n', s + 4)}) AS BIGINT)"
+                ),
+                "person": f"{p0} + n",
+                "case": f"{c0} + n",
+                "jurisdiction": "place",
+            },
+            source,
+            params,
+        )
+        delay = f"CAST(-ln(1 - {uniform('n', s + 5)}) * 14 * 3600 AS BIGINT)"
+        insert_select(
+            TracingTask,
+            {
+                "id": f"{c0} + n",
+                "kind": "'reach_case'",
+                "case": f"{c0} + n",
+                "jurisdiction": "place",
+                "priority": "CASE WHEN complex = 1 THEN 2 ELSE 3 END",
+                "due_by": moment("created + 86400"),
+                "status": f"CASE WHEN reached = 1 THEN 'done' WHEN created > {queue_from}"
+                " THEN 'open' ELSE 'cancelled' END",
+                "assignee": f"CASE WHEN reached = 1 THEN {tracer} + "
+                f"{pick('n', s + 6, TRACERS)} END",
+                "created_at": moment("created"),
+                "completed_at": f"CASE WHEN reached = 1 THEN {moment(f'created + {delay}')} END",
+            },
+            source,
+            params,
+        )
+
+    def contacts(first: int, last: int) -> None:
+        series, params = numbers(first, last)
+        source = (  # the benchmark's own SQL, from numbers: nothing from outside
+            f"(SELECT n, case_index, created + CAST(3600 * (1 + 19 * {uniform('n', s + 7)})"  # noqa: S608
+            f" AS BIGINT) AS reported, place,"
+            f" CASE WHEN {uniform('n', s + 8)} < 0.62 THEN 1 ELSE 0 END AS reached"
+            f" FROM (SELECT n, i AS case_index, {origin} + ({span} * i) / {n_cases} AS created,"
+            f" {place} + {pick('i', s + 1, AUTHORITIES)} AS place"
+            f" FROM (SELECT n, (n * {n_cases}) / {size} AS i FROM {series}) AS a) AS b) AS k"
+        )
+        insert_select(
+            Contact,
+            {
+                "id": f"{k0} + n",
+                "case": f"{c0} + case_index",
+                "person": f"{p0 + n_cases} + n %% {pool - n_cases}",
+                "jurisdiction": "place",
+                "contact_type": f"CASE WHEN {uniform('n', s + 9)} < 0.45 THEN 'household'"
+                " ELSE 'social' END",
+                "last_exposure_date": day_of("reported"),
+                "reported_at": moment("reported"),
+            },
+            source,
+            params,
+        )
+        delay = f"CAST(-ln(1 - {uniform('n', s + 10)}) * 20 * 3600 AS BIGINT)"
+        insert_select(
+            TracingTask,
+            {
+                "id": f"{t0} + n",
+                "kind": "'reach_contact'",
+                "contact": f"{k0} + n",
+                "case": f"{c0} + case_index",
+                "jurisdiction": "place",
+                "priority": "3",
+                "due_by": moment("reported + 86400"),
+                "status": f"CASE WHEN reached = 1 THEN 'done' WHEN reported > {queue_from}"
+                " THEN 'open' ELSE 'cancelled' END",
+                "assignee": f"CASE WHEN reached = 1 THEN {tracer} + "
+                f"{pick('n', s + 11, TRACERS)} END",
+                "created_at": moment("reported"),
+                "completed_at": f"CASE WHEN reached = 1 THEN {moment(f'reported + {delay}')} END",
+            },
+            source,
+            params,
+        )
+
+    for model in (Person, Case, Contact, TestResult, TracingTask):
+        assert not model.objects.exists(), f"{model.__name__}: the database is not empty"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # The fill only: a 1 GiB page cache keeps the indexes' insertion points in memory
+            # (SQLite's default 2 MB thrashes past a few million rows). Restored afterwards,
+            # so the summaries and the page are timed with the settings a service runs with.
+            cursor.execute("PRAGMA cache_size")
+            default_cache = cursor.fetchone()[0]
+            cursor.execute("PRAGMA cache_size = -1048576")
+    in_chunks(pool, people)
+    in_chunks(n_cases, cases)
+    in_chunks(size, contacts)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"PRAGMA cache_size = {int(default_cache)}")
+        if connection.vendor == "postgresql":
+            for model in (Person, Case, Contact, TestResult, TracingTask):
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), MAX(id)) FROM {table}",  # noqa: S608
+                    [table],
                 )
-            insert_rows(
-                TracingTask,
-                [
-                    "kind",
-                    "case",
-                    "jurisdiction",
-                    "priority",
-                    "due_by",
-                    "status",
-                    "assignee",
-                    "created_at",
-                    "completed_at",
-                ],
-                tasks,
-            )
-        case_ids.extend(ids)
-    written = 0
-    while written < size:
-        count = min(CHUNK, size - written)
-        rows, meta = [], []
-        for n in range(written, written + count):
-            index = n * n_cases // size
-            case_id = case_ids[index]
-            _p, created, place, _complex = case_rows[index]
-            person = first_person + n_cases + (n % (pool - n_cases))
-            reported = created + dt.timedelta(hours=rng.uniform(1, 20))
-            rows.append(
-                (
-                    case_id,
-                    person,
-                    place,
-                    "household" if rng.random() < 0.45 else "social",
-                    reported.date(),
-                    reported,
-                )
-            )
-            meta.append((case_id, place, reported))
-        with transaction.atomic():
-            ids = insert_rows(
-                Contact,
-                [
-                    "case",
-                    "person",
-                    "jurisdiction",
-                    "contact_type",
-                    "last_exposure_date",
-                    "reported_at",
-                ],
-                rows,
-            )
-            contact_tasks: list[tuple[object, ...]] = []
-            for kid, (case_id, place, reported) in zip(ids, meta, strict=True):
-                reached = rng.random() < 0.62
-                done = reported + dt.timedelta(hours=rng.expovariate(1 / 20)) if reached else None
-                contact_tasks.append(
-                    (
-                        "reach_contact",
-                        kid,
-                        case_id,
-                        place,
-                        3,
-                        reported + dt.timedelta(hours=24),
-                        "done" if reached else waiting(reported),
-                        rng.choice(tracers) if reached else None,
-                        reported,
-                        done,
-                    )
-                )
-            insert_rows(
-                TracingTask,
-                [
-                    "kind",
-                    "contact",
-                    "case",
-                    "jurisdiction",
-                    "priority",
-                    "due_by",
-                    "status",
-                    "assignee",
-                    "created_at",
-                    "completed_at",
-                ],
-                contact_tasks,
-            )
-        written += count
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # as autovacuum would, given time
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE")  # as autovacuum would, given time
     return tracers, first_day
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import datetime as dt
 import os
 import pathlib
 import sys
@@ -78,10 +79,12 @@ def clusters(mentions: list[tuple[str, int]]) -> tuple[float, float]:
 
 
 def replay(directory: pathlib.Path) -> tuple[int, int]:
-    """Load the outbreak as it happened: results and named contacts in time order (the
-    demo's loader reads file by file, so every result would precede every contact, and a
-    new case would never find the household members that earlier cases named).
+    """Load the outbreak as it happened: results and named contacts in time order, each
+    at its own time (the demo's loader reads file by file, so every result would precede
+    every contact, and a new case would never find the household members that earlier
+    cases named).
     Returns (records read, records rejected)."""
+    import time_machine
     from django.core.exceptions import ValidationError
 
     from tracedesk.demo.loader import OutbreakLoader
@@ -100,11 +103,14 @@ def replay(directory: pathlib.Path) -> tuple[int, int]:
     events += [(row["reported_at"], 1, row) for row in rows("reported_contacts.csv")]
     events.sort(key=lambda event: (event[0], event[1]))
     rejected = 0
-    for number, (_, kind, row) in enumerate(events, start=2):
-        try:
-            (loader.load_contact if kind else loader.load_lab_result)(number, row)
-        except ValidationError:
-            rejected += 1
+    for number, (at, kind, row) in enumerate(events, start=2):
+        # At the event's own time, so that what the application dates "now" (a case's
+        # recent specimens, a proposal's time) reads as it would have then.
+        with time_machine.travel(dt.datetime.fromisoformat(at), tick=False):
+            try:
+                (loader.load_contact if kind else loader.load_lab_result)(number, row)
+            except ValidationError:
+                rejected += 1
     return len(events), rejected
 
 

@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/matching_speed.py --people 1000000 --probes 2000
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/matching_speed.py ...
 
-Fills an empty database with ``--people`` generated people through the production
-path (``people.actions.find_or_create_people`` in chunks of 5,000: addresses,
-households, stored blocking keys and term frequencies), then times single arrivals,
+Fills an empty database with ``--people`` generated (distinct) people through the
+production write path (``people.actions.create_people`` in chunks of 5,000: addresses,
+households, shared residences, stored blocking keys and term frequencies — what
+``find_or_create_people`` stores for people who match nobody; ``--fill matched`` sends
+each through ``find_or_create_people`` instead), then times single arrivals,
 one at a time as the API or a contact form would send them:
 
 * **match**: the decision alone — certain keys (``people.matching.find_matches``),
@@ -81,6 +83,21 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
+        "--fill",
+        choices=("direct", "matched"),
+        default="direct",
+        help="direct: store the (all distinct) register with people.actions.create_people,"
+        " as a register migrated from another system would be; matched: every person through"
+        " find_or_create_people, matched against those before it (about 20 times slower)",
+    )
+    parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=0.0,
+        help="after filling, wait (up to an hour) until the 1-minute load average is below this"
+        " before timing: on a shared machine the probes are then timed when it is quiet",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="time probes against the register an earlier run left in TRACEDESK_DATA_DIR",
@@ -100,9 +117,15 @@ def main() -> None:
     from tracedesk.lib.dedupe.synthetic import _duplicate as duplicate
     from tracedesk.lib.dedupe.synthetic import make_people
     from tracedesk.linkage.actions import NEW, probable_matches
-    from tracedesk.people.actions import find_or_create_people, find_or_create_person
+    from tracedesk.people.actions import (
+        create_people,
+        find_or_create_people,
+        find_or_create_person,
+        jurisdictions_for_postcodes,
+    )
+    from tracedesk.people.details import check_storable
     from tracedesk.people.matching import find_matches
-    from tracedesk.people.models import Person
+    from tracedesk.people.models import Person, match_key
     from tracedesk.testing.world import build_geography
 
     call_command("migrate", verbosity=0)
@@ -127,9 +150,24 @@ def main() -> None:
         started = time.perf_counter()
         for start in range(0, len(register), CHUNK):
             chunk = [(_details(row), leeds) for row in register[start : start + CHUNK]]
-            find_or_create_people(chunk, actor=None, source="benchmark", purpose="benchmark")
+            if args.fill == "matched":
+                find_or_create_people(chunk, actor=None, source="benchmark", purpose="benchmark")
+                continue
+            for details, _ in chunk:
+                check_storable(details)
+            areas = jurisdictions_for_postcodes({d.postcode for d, _ in chunk})
+            create_people(
+                [(d, areas.get(d.postcode, leeds.pk),
+                  match_key(d.first_name, d.last_name, d.date_of_birth)) for d, _ in chunk],
+                actor=None, source="benchmark", purpose="benchmark",
+            )  # fmt: skip
         loaded = time.perf_counter() - started
         registered = len(register)
+    waited = time.perf_counter()
+    while args.quiet_below and time.perf_counter() - waited < 3600:
+        if os.getloadavg()[0] < args.quiet_below:
+            break
+        time.sleep(15)
     sample = rng.sample(register, min(len(register), args.probes // 2))
     copies = [duplicate(row, fake, rng, None) for row in sample]
     fresh = make_people(args.probes // 2, 0, seed=args.seed + 1)
@@ -137,7 +175,8 @@ def main() -> None:
     print(
         f"{connection.vendor}: {Person.objects.count():,} people registered"
         f" (generated in {made:.0f} s, loaded in {loaded:.0f} s,"
-        f" {registered / max(loaded, 1e-9):,.0f} people/s); {len(probes):,} probes"
+        f" {registered / max(loaded, 1e-9):,.0f} people/s); {len(probes):,} probes;"
+        f" load average {os.getloadavg()[0]:.1f}"
     )
     match_ms, write_ms = [], []
     outcomes: dict[str, int] = {}

@@ -10,12 +10,24 @@ callback, 5% in another language, 3% needing the "complex" skill) and ``--tracer
 tracers (each covering 3 areas; a fifth also speak Polish, a tenth hold the complex
 skill). Then every tracer, in its own thread and database connection, spread over
 ``--processes`` processes so that Python's GIL is not what is measured, presses
-"next" ``--presses`` times, each press being ``tracing.actions.next_task`` exactly as
-the web page and the API call it (claim, audit event, tracer state), followed by
-finishing the task (not timed) and ``--think-ms`` of "work". It prints the EXPLAIN of
-the queue query and the latency percentiles of "next" across all presses, in total
-and the part spent waiting for the database (all statements of the press: the
-claim, the audit event, the tracer state); the rest is Python and the CPU queue.
+"next" ``--presses`` times. One press is what the web page and the API do: load the
+signed-in user afresh (each request has its own user object, so the tracer's scope
+and languages are looked up again) and call ``tracing.actions.next_task`` (claim,
+audit event, tracer state). After each press the tracer records the call as reached
+(not timed; it puts them in wrap-up, so the next press moves them to "on a call"
+as in real work) and pauses.
+
+The pause model: a real tracer presses "next" once per call, and a call with its
+wrap-up lasts minutes. The benchmark compresses that: each pause is drawn uniformly
+from 0 to twice ``--think-ms`` (mean ``--think-ms``; the first pause is random too, so
+the tracers' presses are spread out, not in lock-step). With 100 tracers and a
+5-second mean that is about 20 presses a second, 60 times more than 100 tracers on
+5-minute calls make. ``--think-ms 0`` is the worst case: every tracer presses again
+the moment a press returns. The default runs both, on the same data.
+
+It prints the EXPLAIN of the queue query, the statements of one press, and the
+latency percentiles of "next" across all presses, in total and the part spent
+waiting for the database; the rest is Python and the CPU queue.
 """
 
 from __future__ import annotations
@@ -139,20 +151,42 @@ def explain() -> None:
     print("queue query plan:\n  " + "\n  ".join(plan))
 
 
+def one_press() -> None:
+    """Print the statements of one press by a tracer coming out of wrap-up, then undo it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracedesk.accounts.models import User
+    from tracedesk.tracing.actions import next_task, release_task, set_tracer_state
+    from tracedesk.tracing.models import TracerState
+
+    pk = User.objects.get(username="bench0").pk
+    set_tracer_state(User.objects.get(pk=pk), TracerState.WRAP_UP, source="benchmark")
+    with CaptureQueriesContext(connection) as captured:
+        user = User.objects.get(pk=pk)
+        task = next_task(user, source="benchmark")
+    statements = [" ".join(q["sql"].split())[:90] for q in captured.captured_queries]
+    print(f"one press, {len(statements)} statements:\n  " + "\n  ".join(statements))
+    if task is not None:
+        release_task(task, actor=user, source="benchmark")
+
+
 def worker(args: tuple[list[str], int, int, float, str, Any]) -> list[tuple[float, float]]:
     usernames, presses, _seed, think, data_dir, barrier = args
     setup_django(data_dir)
     from django.db import connection
+    from django.utils import timezone
 
     from tracedesk.accounts.models import User
-    from tracedesk.tracing.actions import complete_task, next_task
+    from tracedesk.tracing.actions import next_task, record_call_attempt
+    from tracedesk.tracing.models import Outcome
 
     latencies: list[tuple[float, float]] = []
     lock = threading.Lock()
     local_barrier = threading.Barrier(len(usernames))
 
     def run(username: str) -> None:
-        user = User.objects.get(username=username)
+        pk = User.objects.get(username=username).pk
         mine: list[tuple[float, float]] = []
         in_db = [0.0]
 
@@ -170,10 +204,14 @@ def worker(args: tuple[list[str], int, int, float, str, Any]) -> list[tuple[floa
             in_db[0] = 0.0
             began = time.perf_counter()
             with connection.execute_wrapper(timed):
+                user = User.objects.get(pk=pk)  # as each web request loads the user
                 task = next_task(user, source="benchmark")
             mine.append((time.perf_counter() - began, in_db[0]))
             if task is not None:
-                complete_task(task, reason="benchmark", actor=user, source="benchmark")
+                ended = timezone.now()
+                record_call_attempt(task, tracer=user, outcome=Outcome.REACHED,
+                                    started_at=task.claimed_at or ended, ended_at=ended,
+                                    source="benchmark")  # fmt: skip
             if think:
                 time.sleep(think * random.random() * 2)
         connection.close()
@@ -206,8 +244,8 @@ def main() -> None:
         "--think-ms",
         type=float,
         nargs="+",
-        default=[0],
-        help="mean pause between presses; several values: one run each on the same data",
+        default=[5000, 0],
+        help="mean pause between presses (default: 5000, then 0); one run each on the same data",
     )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--data-dir", default="")
@@ -216,6 +254,7 @@ def main() -> None:
     setup_django(data_dir)
     fill(args.size, args.tracers, args.seed)
     explain()
+    one_press()
     from django.db import connection
 
     vendor = connection.vendor

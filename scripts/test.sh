@@ -33,6 +33,7 @@ $BIN/tracedesk makemigrations --check --dry-run
 step "deployment checks with production settings"
 TRACEDESK_DEBUG=false TRACEDESK_HTTPS=true \
   TRACEDESK_SECRET_KEY="ci-only-$(python3 -c 'import secrets; print(secrets.token_urlsafe(60))')" \
+  TRACEDESK_TOTP_KEY="ci-only-$(python3 -c 'import secrets; print(secrets.token_urlsafe(40))')" \
   TRACEDESK_ALLOWED_HOSTS=tracedesk.example.org \
   $BIN/tracedesk check --deploy --fail-level WARNING
 

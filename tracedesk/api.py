@@ -14,12 +14,15 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestValidationError
 
 from tracedesk.accounts.api_auth import BearerToken, BrowserSession
+from tracedesk.audit.hooks import audited_api_operation
 from tracedesk.cases.api import cases_router, contacts_router
 from tracedesk.clusters.api import router as clusters_router
 from tracedesk.contracts.api import router as contracts_router
+from tracedesk.exports.api import router as exports_router
 from tracedesk.ingest.api import router as ingest_router
 from tracedesk.linkage.api import router as linkage_router
 from tracedesk.people.api import router as people_router
+from tracedesk.places.api import router as places_router
 from tracedesk.tracing.api import router as tracing_router
 
 api = NinjaAPI(
@@ -29,6 +32,8 @@ api = NinjaAPI(
     description="Contact tracing records in your scope. See docs/api.md.",
     auth=[BearerToken(), BrowserSession()],
 )
+# Every operation: list reads record the ids they returned, refusals are audited.
+api.add_decorator(audited_api_operation)
 
 api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
@@ -36,7 +41,9 @@ api.add_router("/contacts", contacts_router)
 api.add_router("", ingest_router)
 api.add_router("", linkage_router)
 api.add_router("", clusters_router)
+api.add_router("", places_router)
 api.add_router("", contracts_router)
+api.add_router("", exports_router)
 api.add_router("", tracing_router)
 
 

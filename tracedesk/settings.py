@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from tracedesk.lib.client_ip import parse_networks
 from tracedesk.lib.env import (
     ConfigError,
     env_bool,
@@ -63,8 +64,37 @@ def _pseudonym_key() -> str:
 
 
 PSEUDONYM_KEY = _pseudonym_key()
+
+
+def _totp_key() -> tuple[str, bool]:
+    """Return the key that encrypts authenticator secrets at rest, and whether it was configured.
+
+    Generated once into DATA_DIR when not configured (development); the deployment
+    check ``accounts.W001`` asks for ``TRACEDESK_TOTP_KEY`` in production, so the key
+    is never kept beside the database it protects.
+    """
+    configured = env_str("TRACEDESK_TOTP_KEY", "")
+    if configured:
+        if len(configured) < 32:
+            raise ConfigError("TRACEDESK_TOTP_KEY: must be at least 32 characters")
+        return configured, True
+    key_file = DATA_DIR / "totp_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip(), False
+
+
+TOTP_KEY, TOTP_KEY_CONFIGURED = _totp_key()
 ALLOWED_HOSTS = env_list("TRACEDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("TRACEDESK_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For is believed (tracedesk/lib/client_ip.py).
+TRUSTED_PROXIES = env_list("TRACEDESK_TRUSTED_PROXIES", [])
+try:
+    parse_networks(TRUSTED_PROXIES, setting="TRACEDESK_TRUSTED_PROXIES")
+except ValueError as _exc:
+    raise ConfigError(str(_exc)) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -112,6 +142,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tracedesk.accounts.middleware.SecurityHeadersMiddleware",
+    "tracedesk.audit.hooks.RefusalAuditMiddleware",  # 403s and 404s of signed-in users
 ]
 
 ROOT_URLCONF = "tracedesk.urls"

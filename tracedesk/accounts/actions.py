@@ -10,13 +10,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracedesk.accounts import throttle, twofactor
 from tracedesk.accounts.models import (
     ApiToken,
     Invitation,
     RecoveryCode,
+    SealedTOTPDevice,
     Team,
     TracerProfile,
     User,
@@ -214,19 +214,21 @@ def unlock_account(user: User, *, actor: User, source: str) -> int:
 @transaction.atomic
 def reset_two_factor(user: User, *, actor: User, source: str) -> None:
     """Remove an account's authenticator and recovery codes (lost phone): set up again."""
-    TOTPDevice.objects.filter(user=user).delete()
+    SealedTOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     record_event(actor, Action.DELETE, user, purpose="two-factor sign-in reset", source=source)
 
 
 @transaction.atomic
-def confirm_two_factor(user: User, device: TOTPDevice, code: str, *, source: str) -> list[str]:
+def confirm_two_factor(
+    user: User, device: SealedTOTPDevice, code: str, *, source: str
+) -> list[str]:
     """Confirm a new authenticator with its first code; return fresh recovery codes."""
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError({"code": "Start the set-up again."})
     if not device.verify_token(code.strip()):
         raise ValidationError({"code": "That code is not right; check the app and try again."})
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = twofactor.new_recovery_codes(user)

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from tracedesk.accounts import checks  # noqa: F401  (registers the deploy check)
         from tracedesk.accounts.reauth import mark_authenticated
 
         def _stamp(sender: object, request: object, **kwargs: object) -> None:

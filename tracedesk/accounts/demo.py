@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracedesk.accounts import twofactor
-from tracedesk.accounts.models import User
+from tracedesk.accounts.models import SealedTOTPDevice, User
 
 RECOVERY_CODES_SHOWN = 3
 
@@ -28,8 +27,10 @@ def populate(*, seed: int) -> str:
         username__startswith="demo.", is_active=True, role__in=twofactor.TWO_FACTOR_ROLES
     ).order_by("username")
     for user in users:
-        TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice.objects.create(user=user, name=twofactor.DEVICE_NAME, confirmed=True)
+        SealedTOTPDevice.objects.filter(user=user).delete()
+        device = SealedTOTPDevice.objects.create(
+            user=user, name=twofactor.DEVICE_NAME, confirmed=True
+        )
         codes = twofactor.new_recovery_codes(user)[:RECOVERY_CODES_SHOWN]
         # Named by role, not username: the login lines below are the ones that name accounts.
         lines.append(

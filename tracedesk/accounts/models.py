@@ -6,7 +6,9 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tracedesk.accounts import sealing
 from tracedesk.accounts.roles import Role
 
 
@@ -190,3 +192,26 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery code {self.pk} of user {self.user_id}"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """django-otp's TOTP authenticator, its secret encrypted at rest (``accounts/sealing.py``).
+
+    The same table as ``otp_totp.TOTPDevice``: the secret is sealed when saved and
+    opened only in memory, where django-otp reads it (``bin_key``: verifying a code,
+    the QR code's URL). Every tracedesk code path uses this class.
+    """
+
+    key: str  # django-otp's column (untyped there): here always the sealed form
+
+    class Meta:
+        proxy = True
+        verbose_name = "TOTP device (secret encrypted)"
+
+    @property
+    def bin_key(self) -> bytes:
+        return sealing.unseal(self.key, self.user_id)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.key = sealing.seal_hex(self.key, self.user_id)
+        super().save(*args, **kwargs)

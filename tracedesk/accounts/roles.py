@@ -36,6 +36,9 @@ class Right(enum.StrEnum):
     # Export whole lists of records (CSV, XLSX, Parquet): a bulk copy leaves the
     # system's audit and scope, so it is a right of its own.
     EXPORT_DATA = "export_data"
+    # Export case and contact records pseudonymised (keyed pseudonyms, postcode districts,
+    # age bands; no name, contact detail or NHS number): analysts' record-level data.
+    EXPORT_PSEUDONYMISED = "export_pseudonymised"
 
 
 RIGHTS: dict[str, frozenset[Right]] = {
@@ -63,8 +66,8 @@ RIGHTS: dict[str, frozenset[Right]] = {
             Right.EXPORT_DATA,
         }
     ),
-    # Analysts see aggregates only: never an identifiable record.
-    Role.ANALYST: frozenset({Right.VIEW_STATISTICS}),
+    # Analysts see aggregates, and records only pseudonymised: never an identifiable one.
+    Role.ANALYST: frozenset({Right.VIEW_STATISTICS, Right.EXPORT_PSEUDONYMISED}),
     # Administrators run the system (users, teams, reference data) and do not
     # need to read patients' records to do it.
     Role.ADMIN: frozenset(

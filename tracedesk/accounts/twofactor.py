@@ -18,9 +18,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracedesk.accounts.models import RecoveryCode, User
+from tracedesk.accounts.models import RecoveryCode, SealedTOTPDevice, User
 from tracedesk.accounts.roles import Role
 
 TWO_FACTOR_ROLES = frozenset({Role.SUPERVISOR, Role.HEALTH_PROTECTION, Role.ADMIN})
@@ -33,8 +32,8 @@ def required_for(user: object) -> bool:
     return getattr(user, "role", "") in TWO_FACTOR_ROLES
 
 
-def confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def confirmed_device(user: User) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def needs_verification(user: object) -> bool:
@@ -43,23 +42,23 @@ def needs_verification(user: object) -> bool:
         return False
     if getattr(user, "otp_device", None) is not None:
         return False
-    return required_for(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return required_for(user) or SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_device(user: User) -> TOTPDevice:
+def pending_device(user: User) -> SealedTOTPDevice:
     """Return the user's unconfirmed device (a new secret), creating it on first call."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
 
 
-def secret_base32(device: TOTPDevice) -> str:
+def secret_base32(device: SealedTOTPDevice) -> str:
     """The secret as an authenticator app's 'enter a key' form expects it."""
     return b32encode(device.bin_key).decode().rstrip("=")
 
 
-def qr_svg(device: TOTPDevice) -> str:
+def qr_svg(device: SealedTOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG QR code (no script, no external image)."""
     qr = segno.make(device.config_url, error="m")
     svg: str = qr.svg_inline(scale=4, title="QR code for your authenticator app")
@@ -68,7 +67,7 @@ def qr_svg(device: TOTPDevice) -> str:
     )
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: SealedTOTPDevice) -> str:
     """The code an authenticator app shows now (tests and the demo use it)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
@@ -104,7 +103,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
 
 
 @transaction.atomic
-def check_code(user: User, device: TOTPDevice, code: str) -> str | None:
+def check_code(user: User, device: SealedTOTPDevice, code: str) -> str | None:
     """Check a six-digit code or a recovery code; return "app", "recovery", "throttled" or None.
 
     Failures count towards django-otp's throttle on the device (a wait that doubles
@@ -112,7 +111,7 @@ def check_code(user: User, device: TOTPDevice, code: str) -> str | None:
     code is even looked at. A code already used (the same 30-second TOTP step, or a
     spent recovery code) is refused.
     """
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    device = SealedTOTPDevice.objects.select_for_update().get(pk=device.pk)
     allowed, _ = device.verify_is_allowed()
     if not allowed:
         return "throttled"
@@ -126,6 +125,6 @@ def check_code(user: User, device: TOTPDevice, code: str) -> str | None:
     return None
 
 
-def mark_verified(request: HttpRequest, device: TOTPDevice) -> None:
+def mark_verified(request: HttpRequest, device: SealedTOTPDevice) -> None:
     """Record in the session that the second factor was given."""
     otp_login(request, device)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tracedesk.accounts.models import User
 from tracedesk.accounts.roles import Role
 from tracedesk.audit import volume
-from tracedesk.audit.models import Action, AuditEvent, ReadAlert
+from tracedesk.audit.models import Action, AuditEvent, Outcome, ReadAlert
 from tracedesk.cases.models import Case
 
 
@@ -44,10 +44,28 @@ def populate(*, seed: int) -> str:
                     client_ip="127.0.0.1",
                 )
             )
+    # Another tracer tried to open people outside their area: a refusals alert.
+    prober = next((t for t in tracers if t != curious), None)
+    if prober is not None:
+        events.extend(
+            AuditEvent(
+                at=start + dt.timedelta(hours=14, minutes=n),
+                actor=prober,
+                actor_role=prober.role,
+                source="web",
+                action=Action.VIEW,
+                object_type="people.person",
+                object_id=str(900000 + n),
+                purpose="not found: person-detail",
+                client_ip="127.0.0.1",
+                outcome=Outcome.NOT_FOUND,
+            )
+            for n in range(volume.REFUSALS_PER_DAY + 2)
+        )
     AuditEvent.objects.bulk_create(events, batch_size=2000)
     volume.run(timezone.now(), dry_run=False)
     alerts = ReadAlert.objects.filter(acknowledged_at=None).count()
     return (
         f"Audit: {len(events):,} demo reads by {len(tracers)} tracers yesterday; "
-        f"{alerts} read-volume alert(s) for the administrator at /audit/alerts/."
+        f"{alerts} read-volume or refusal alert(s) for the administrator at /audit/alerts/."
     )

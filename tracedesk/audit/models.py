@@ -12,6 +12,12 @@ class Action(models.TextChoices):
     EXPORT = "export", "Export"
 
 
+class Outcome(models.TextChoices):
+    DONE = "done", "Done"
+    REFUSED = "refused", "Refused: the role lacks the right (403)"
+    NOT_FOUND = "not_found", "Not found, or outside the user's scope (404)"
+
+
 class AuditEvent(models.Model):
     """Who touched which record, when and why. Never holds personal values.
 
@@ -42,6 +48,12 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=120, blank=True)
     fields = models.JSONField(default=list, blank=True, help_text="Names of fields changed")
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=10,
+        choices=Outcome.choices,
+        default=Outcome.DONE,
+        help_text="done, or a request refused (403) or not found / outside scope (404)",
+    )
 
     class Meta:
         ordering = ["-at"]
@@ -56,8 +68,16 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
 
 
+class AlertKind(models.TextChoices):
+    READS = "reads", "Reads far above peers"
+    REFUSALS = "refusals", "Many refused requests"
+
+
 class ReadAlert(models.Model):
     """A user whose reads of personal data in one period were far above their peers'.
+
+    Or (``kind`` "refusals") who was refused many requests in one period: asked for
+    records outside their scope, or for data their role may not see.
 
     Written by the worker job ``audit.read_volume`` (see ``audit/volume.py``): one row
     per user and period, so running the job again for the same period adds nothing.
@@ -67,10 +87,13 @@ class ReadAlert(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="read_alerts"
     )
+    kind = models.CharField(max_length=10, choices=AlertKind.choices, default=AlertKind.READS)
     role = models.CharField(max_length=20)
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
-    reads = models.PositiveIntegerField(help_text="Read events (view, list, export) in the period")
+    reads = models.PositiveIntegerField(
+        help_text="Read events (view, list, export) in the period; refusals for that kind"
+    )
     peers = models.PositiveIntegerField(help_text="Users of the same role who read in the period")
     peer_median = models.FloatField()
     peer_mad = models.FloatField(help_text="Median absolute deviation of the peers' reads")
@@ -90,7 +113,8 @@ class ReadAlert(models.Model):
         ordering = ["-period_start", "-reads"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "period_start", "period_end"], name="read_alert_once_per_period"
+                fields=["user", "kind", "period_start", "period_end"],
+                name="read_alert_once_per_kind_and_period",
             )
         ]
 

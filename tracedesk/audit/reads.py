@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 
 from tracedesk.audit.models import Action, AuditEvent
+from tracedesk.lib.client_ip import Network, client_ip, parse_networks
+
+
+@functools.cache
+def _trusted_proxies(entries: tuple[str, ...]) -> list[Network]:
+    return parse_networks(entries, setting="TRACEDESK_TRUSTED_PROXIES")
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """Return the address the request came from (the proxy's view when behind one)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """Return the address the request came from: the one function every limit and event uses.
+
+    ``X-Forwarded-For`` is believed only when the direct peer is one of
+    ``TRACEDESK_TRUSTED_PROXIES``, and then read from the right up to the first hop
+    that is not a trusted proxy (``tracedesk/lib/client_ip.py``).
+    """
+    trusted = _trusted_proxies(tuple(settings.TRUSTED_PROXIES))
+    return client_ip(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR"), trusted
+    )
+
+
+# Where an API request keeps its list events until the handler has returned its rows
+# (``hooks.audited_api_operation`` sets it and fills the events' ``object_ids``).
+PENDING_LISTS = "_tracedesk_pending_list_reads"
 
 
 def audit_read(
@@ -25,16 +46,19 @@ def audit_read(
 ) -> AuditEvent:
     """Record that the signed-in user saw one record (``view``) or a list of a type (``list``).
 
-    Holds no personal values: a list event names the data type and, when the caller
-    passes ``ids``, the records the page showed (so "who accessed this" finds a person
-    seen in a search result), never the search terms, which are often names.
+    Holds no personal values: a list event names the data type and the records shown
+    (``ids``: so "who accessed this" finds a person seen in a search result), never the
+    search terms, which are often names. A web page passes the ids it shows; an API
+    handler need not: the event is written now, and the ids of the ``target`` records
+    in whatever the handler returns (after paging) are added to it when it returns
+    (``hooks.audited_api_operation``, installed on every API operation).
     Written in a transaction of its own when the caller has none, and inside the
     caller's otherwise (an export writes its event with its work).
     """
     user = request.user
     is_record = isinstance(target, models.Model)
     with transaction.atomic():
-        return AuditEvent.objects.create(
+        event = AuditEvent.objects.create(
             actor=user if user.is_authenticated else None,
             actor_role=getattr(user, "role", ""),
             source="api" if request.path.startswith("/api/") else "web",
@@ -45,3 +69,7 @@ def audit_read(
             purpose=purpose,
             client_ip=client_address(request),
         )
+    pending = getattr(request, PENDING_LISTS, None)
+    if not is_record and ids is None and pending is not None:
+        pending.append(event)
+    return event

@@ -13,7 +13,7 @@ from tracedesk.accounts.roles import Right
 from tracedesk.audit.access import alert_for, alerts_for, audited_person_for, trail_for
 from tracedesk.audit.actions import acknowledge_alert
 from tracedesk.audit.forms import AcknowledgeForm, TrailFilter
-from tracedesk.audit.models import Action, AuditEvent, ReadAlert
+from tracedesk.audit.models import Action, AuditEvent, Outcome, ReadAlert
 from tracedesk.audit.queries import about_person, keyset_page
 from tracedesk.audit.reads import audit_read
 
@@ -69,8 +69,9 @@ def person_access(request: HttpRequest, person_id: int) -> HttpResponse:
         events.exclude(actor=None)
         .values("actor__username", "actor_role")
         .annotate(
-            reads=Count("id", filter=Q(action__in=reads)),
-            changes=Count("id", filter=~Q(action__in=reads)),
+            reads=Count("id", filter=Q(action__in=reads, outcome=Outcome.DONE)),
+            changes=Count("id", filter=~Q(action__in=reads) & Q(outcome=Outcome.DONE)),
+            refused=Count("id", filter=~Q(outcome=Outcome.DONE)),
             last=Max("at"),
         )
         .order_by("-last")

@@ -18,7 +18,11 @@ A user is flagged when their reads exceed the threshold and are at least
 (there is no peer group to compare with). The statistic is computed over everyone
 of the role, the flagged user included: with a median, one outlier barely moves it.
 
-One ``ReadAlert`` per user and day, whatever the number of runs: the job is idempotent.
+Only requests that were served count as reads. Refused ones (403, or 404 outside
+scope: ``AuditEvent.outcome``) raise an alert of their own kind when one user has at
+least ``REFUSALS_PER_DAY`` in a day.
+
+One ``ReadAlert`` per user, kind and day, whatever the number of runs: the job is idempotent.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from tracedesk.audit.actions import record_events
-from tracedesk.audit.models import Action, AuditEvent, ReadAlert
+from tracedesk.audit.models import Action, AlertKind, AuditEvent, Outcome, ReadAlert
 
 K = 3.5
 MAD_TO_SD = 1.4826
@@ -44,6 +48,10 @@ MIN_READS = 20
 MIN_PEERS = 5
 LOOKBACK_DAYS = 7
 READ_ACTIONS = (Action.VIEW, Action.LIST, Action.EXPORT)
+# Refused requests (403, or 404 outside scope) in one day that raise a "refusals" alert.
+# Not compared with peers: most users are refused nothing, so any peer statistic is 0;
+# a fixed limit well above mistyped links and stale bookmarks flags someone probing.
+REFUSALS_PER_DAY = 10
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,11 @@ def reads_per_user(start: dt.datetime, end: dt.datetime) -> dict[str, dict[int, 
     """Return role → user id → read events in [start, end)."""
     rows = (
         AuditEvent.objects.filter(
-            at__gte=start, at__lt=end, action__in=READ_ACTIONS, actor__isnull=False
+            at__gte=start,
+            at__lt=end,
+            action__in=READ_ACTIONS,
+            actor__isnull=False,
+            outcome=Outcome.DONE,
         )
         .values("actor_id", "actor_role")
         .annotate(reads=Count("id"))
@@ -102,14 +114,55 @@ def reads_per_user(start: dt.datetime, end: dt.datetime) -> dict[str, dict[int, 
     return per_role
 
 
+def refusals_per_user(start: dt.datetime, end: dt.datetime) -> dict[str, dict[int, int]]:
+    """Return role → user id → refused requests in [start, end)."""
+    rows = (
+        AuditEvent.objects.filter(at__gte=start, at__lt=end, actor__isnull=False)
+        .exclude(outcome=Outcome.DONE)
+        .values("actor_id", "actor_role")
+        .annotate(refusals=Count("id"))
+    )
+    per_role: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        per_role[row["actor_role"]][row["actor_id"]] = row["refusals"]
+    return per_role
+
+
+def refusal_alerts(start: dt.datetime, end: dt.datetime) -> list[ReadAlert]:
+    """Return an unsaved alert for each user refused at least ``REFUSALS_PER_DAY`` times."""
+    alerts: list[ReadAlert] = []
+    for role, users in sorted(refusals_per_user(start, end).items()):
+        values = list(users.values())
+        median = float(statistics.median(values))
+        mad = float(statistics.median(abs(value - median) for value in values))
+        alerts.extend(
+            ReadAlert(
+                user_id=user_id,
+                kind=AlertKind.REFUSALS,
+                role=role,
+                period_start=start,
+                period_end=end,
+                reads=refusals,
+                peers=len(values),
+                peer_median=median,
+                peer_mad=mad,
+                threshold=REFUSALS_PER_DAY,
+            )
+            for user_id, refusals in sorted(users.items())
+            if refusals >= REFUSALS_PER_DAY
+        )
+    return alerts
+
+
 def assess_day(start: dt.datetime, end: dt.datetime, *, dry_run: bool) -> dict[str, int]:
     """Flag the outlying readers of one day; return counts for the worker's log."""
-    counts = {"roles_assessed": 0, "users_assessed": 0, "flagged": 0, "new_alerts": 0}
+    counts = {
+        "roles_assessed": 0, "users_assessed": 0, "flagged": 0, "new_alerts": 0,
+        "refusals_flagged": 0,
+    }  # fmt: skip
     new: list[ReadAlert] = []
     already = set(
-        ReadAlert.objects.filter(period_start=start, period_end=end).values_list(
-            "user_id", flat=True
-        )
+        ReadAlert.objects.filter(period_start=start, period_end=end).values_list("user_id", "kind")
     )
     for role, users in sorted(reads_per_user(start, end).items()):
         stat, flagged = outliers(users)
@@ -131,8 +184,11 @@ def assess_day(start: dt.datetime, end: dt.datetime, *, dry_run: bool) -> dict[s
                 threshold=stat.threshold,
             )
             for user_id, reads in sorted(flagged.items())
-            if user_id not in already
+            if (user_id, AlertKind.READS) not in already
         )
+    refused = refusal_alerts(start, end)
+    counts["refusals_flagged"] = len(refused)
+    new.extend(alert for alert in refused if (alert.user_id, alert.kind) not in already)
     counts["new_alerts"] = len(new)
     if new and not dry_run:
         with transaction.atomic():
@@ -142,7 +198,7 @@ def assess_day(start: dt.datetime, end: dt.datetime, *, dry_run: bool) -> dict[s
                 Action.CREATE,
                 ReadAlert,
                 [alert.pk for alert in created],
-                purpose="read-volume alerts raised",
+                purpose="read-volume and refusal alerts raised",
                 source="worker:audit.read_volume",
             )
     return counts
@@ -152,6 +208,7 @@ def _create(alert: ReadAlert) -> bool:
     """Save one alert unless a concurrent run saved it first."""
     saved, created = ReadAlert.objects.get_or_create(
         user_id=alert.user_id,
+        kind=alert.kind,
         period_start=alert.period_start,
         period_end=alert.period_end,
         defaults={

@@ -17,7 +17,7 @@ from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
 from tracedesk.cases.exposure import Exposure
 from tracedesk.cases.models import Case, CaseStatus, Contact
-from tracedesk.people.actions import find_or_create_person
+from tracedesk.people.actions import find_or_create_person, postcode_of
 from tracedesk.people.details import PersonDetails
 from tracedesk.people.matching import PersonRef
 from tracedesk.people.models import Person
@@ -154,6 +154,7 @@ def add_contact(
         actor=actor,
         source=source,
         purpose="contact named by a case",
+        near=postcode_of(case.person_id),
     )
     return add_known_contact(
         case, person, exposure, reported_at=reported_at, source_ref=source_ref, actor=actor,

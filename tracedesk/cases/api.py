@@ -62,7 +62,7 @@ def list_case_contacts(
     user = caller(request)
     case = case_for(user, case_id)
     contacts = contacts_for(user).filter(case=case).order_by("-reported_at", "-pk")
-    audit_read(request, case, purpose="api: list a case's contacts")
+    audit_read(request, Contact, purpose="api: list a case's contacts")
     in_scope = contacts.count()
     return {
         "items": list(contacts[page.offset : page.offset + page.limit]),

@@ -200,6 +200,21 @@ class Drawing:
     edges: list[dict]
 
 
+def _layout(
+    chain: Chain, *, setting: bool
+) -> tuple[dict[int, tuple[int, int]], dict[int, list[int]]]:
+    """Each case's (x, y): one column per generation (after the setting's, when drawn)."""
+    offset = 1 if setting else 0
+    columns: dict[int, list[int]] = defaultdict(list)
+    for case_id in sorted(chain.cases, key=lambda c: (chain.generation.get(c, 0), c)):
+        columns[chain.generation.get(case_id, 0) + offset].append(case_id)
+    position: dict[int, tuple[int, int]] = {}
+    for column, ids in columns.items():
+        for row, case_id in enumerate(ids):
+            position[case_id] = (MARGIN + column * COLUMN, MARGIN + row * ROW)
+    return position, columns
+
+
 def draw(
     chain: Chain,
     *,
@@ -214,14 +229,7 @@ def draw(
     With ``setting_label``, a setting node sits before generation 0 with an edge to each
     of ``setting_members`` that has no known infector in the chain (common exposure).
     """
-    offset = 1 if setting_label else 0
-    columns: dict[int, list[int]] = defaultdict(list)
-    for case_id in sorted(chain.cases, key=lambda c: (chain.generation.get(c, 0), c)):
-        columns[chain.generation.get(case_id, 0) + offset].append(case_id)
-    position: dict[int, tuple[int, int]] = {}
-    for column, ids in columns.items():
-        for row, case_id in enumerate(ids):
-            position[case_id] = (MARGIN + column * COLUMN, MARGIN + row * ROW)
+    position, columns = _layout(chain, setting=bool(setting_label))
     marked = set(highlight)
     nodes = [
         {
@@ -255,3 +263,76 @@ def draw(
     width = MARGIN * 2 + max((x for x, _ in position.values()), default=0) + 40
     height = MARGIN * 2 + max((y for _, y in position.values()), default=0)
     return Drawing(width=width, height=height, nodes=nodes, edges=edges)
+
+
+def graph_elements(
+    chain: Chain,
+    *,
+    visible: set[int],
+    highlight: Iterable[int] = (),
+    setting_label: str = "",
+    setting_members: Iterable[int] = (),
+) -> dict[str, list[dict]]:
+    """The chain as Cytoscape elements, for the graph drawn in the browser
+    (``static/clusters/chain-graph.js``): the same nodes and edges as ``draw``.
+
+    Cases outside ``visible`` carry neither their id nor a link: their node id is an
+    opaque counter, so the page never reveals which case elsewhere it is.
+    """
+    marked = set(highlight)
+    position, columns = _layout(chain, setting=bool(setting_label))
+    ids: dict[int, str] = {}
+    nodes: list[dict] = []
+    hidden = 0
+    for case_id in sorted(chain.cases, key=lambda c: (chain.generation.get(c, 0), c)):
+        if case_id in visible:
+            ids[case_id] = f"case-{case_id}"
+            data = {"id": ids[case_id], "label": f"Case {case_id}", "case": case_id}
+        else:
+            hidden += 1
+            ids[case_id] = f"elsewhere-{hidden}"
+            data = {"id": ids[case_id], "label": "Case elsewhere", "case": None}
+        data.update(generation=chain.generation.get(case_id, 0), kind="case")
+        classes = " ".join(
+            name
+            for name, on in (
+                ("highlight", case_id in marked),
+                ("elsewhere", case_id not in visible),
+            )
+            if on
+        )
+        x, y = position[case_id]
+        nodes.append({"data": data, "classes": classes, "position": {"x": x, "y": y}})
+    edges = [
+        {
+            "data": {
+                "id": f"link-{n}",
+                "source": ids[link.infector],
+                "target": ids[link.infectee],
+                "kind": link.contact_type,
+            },
+            "classes": link.contact_type,
+        }
+        for n, link in enumerate(chain.links, start=1)
+    ]
+    if setting_label:
+        rows = max((len(ids) for ids in columns.values()), default=1)
+        nodes.append(
+            {
+                "data": {"id": "setting", "label": setting_label, "case": None,
+                         "generation": -1, "kind": "setting"},
+                "classes": "setting",
+                "position": {"x": MARGIN, "y": MARGIN + (rows - 1) * ROW // 2},
+            }
+        )  # fmt: skip
+        infected = {link.infectee for link in chain.links}
+        for case_id in setting_members:
+            if case_id in ids and case_id not in infected:
+                edges.append(
+                    {
+                        "data": {"id": f"exposed-{ids[case_id]}", "source": "setting",
+                                 "target": ids[case_id], "kind": "setting"},
+                        "classes": "setting",
+                    }
+                )  # fmt: skip
+    return {"nodes": nodes, "edges": edges}

@@ -3,8 +3,11 @@
 One run (``detect(now)``), in one transaction:
 
 1. **Scan new cases.** Every case created up to ``now`` that has no ``CaseWindow`` gets
-   one: the days ``[anchor - FROM, anchor - TO]`` where the anchor is symptom onset, or
-   the first positive specimen when onset is not known.
+   one: the local (``TIME_ZONE``) days ``[anchor - FROM, anchor - TO]`` where the anchor is
+   symptom onset, or the local day of the first positive specimen when onset is not known.
+   Before that, a case whose onset or first specimen changed since its window was set is
+   re-evaluated: its window moves and its exposures are found again (``_rescan_changed_cases``);
+   it leaves proposed clusters at settings its new window no longer covers (``_departures``).
 2. **Exposures.** ``INSERT … SELECT`` the new cases' attendances (interviews, forms) and
    check-ins (through their linked tokens) inside their windows into ``CaseExposure``;
    then the data that arrived since the last run for cases scanned before: attendances
@@ -24,6 +27,7 @@ import bisect
 import datetime as dt
 import math
 import time
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,11 +80,31 @@ def lookback() -> tuple[int, int]:
     return settings.CLUSTER_LOOKBACK_FROM_DAYS, settings.CLUSTER_LOOKBACK_TO_DAYS
 
 
+def local_zone() -> str:
+    """The zone whose calendar days are exposure days (``TIME_ZONE``), checked."""
+    name = settings.TIME_ZONE
+    zoneinfo.ZoneInfo(name)  # raises for an unknown zone: never put an unchecked name in SQL
+    return name
+
+
 def _day_of(column: str) -> str:
-    """SQL for the UTC calendar day of a timestamp column."""
+    """SQL for the local (``TIME_ZONE``) calendar day of a UTC timestamp column."""
+    zone = local_zone().replace("'", "")
     if connection.vendor == "postgresql":
-        return f"(({column}) AT TIME ZONE 'UTC')::date"
-    return f"date({column})"
+        return f"(({column}) AT TIME ZONE '{zone}')::date"
+    # Django's own SQLite function (what TruncDate uses): stored values are naive UTC.
+    return f"django_datetime_cast_date({column}, '{zone}', 'UTC')"
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The instant (UTC) that local day ``day`` starts: 23:00 UTC the day before in summer."""
+    zone = zoneinfo.ZoneInfo(local_zone())
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    """The local calendar day of an instant."""
+    return at.astimezone(zoneinfo.ZoneInfo(local_zone())).date()
 
 
 def _execute(sql: str, params: Iterable[Any] = ()) -> int:
@@ -123,6 +147,8 @@ class Counts:
     clusters_grown: int = 0
     clusters_merged: int = 0
     clusters_reopened: int = 0
+    cases_rescanned: int = 0
+    cases_left: int = 0
     timings: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
@@ -134,6 +160,8 @@ class Counts:
             "clusters_grown": self.clusters_grown,
             "clusters_merged": self.clusters_merged,
             "clusters_reopened": self.clusters_reopened,
+            "cases_rescanned": self.cases_rescanned,
+            "cases_left": self.cases_left,
             **self.timings,
         }
 
@@ -163,9 +191,12 @@ def _detect(now: dt.datetime) -> Counts:
     run.last_link_at = DeviceToken.objects.aggregate(m=Max("linked_at"))["m"]
 
     clock = time.perf_counter()
+    moved, left_settings = _rescan_changed_cases(run)
+    counts.cases_rescanned = len(moved)
+    counts.timings["ms_rescan"] = _ms(clock)
     counts.cases_scanned = _scan_new_cases(run, now)
     counts.timings["ms_scan"] = _ms(clock)
-    if counts.cases_scanned:
+    if counts.cases_scanned or moved:
         _exposures_of_new_cases(run)
     counts.timings["ms_new_cases"] = _ms(clock)
     # The first run scans every case with all its data: nothing can be late then.
@@ -183,11 +214,13 @@ def _detect(now: dt.datetime) -> Counts:
             [exposures_before],
         )
     ]
+    dirty = sorted(set(dirty) | left_settings)
+    shrunk = _departures(moved, now, counts) if moved else set()
     counts.exposures_added = CaseExposure.objects.filter(id__gt=exposures_before).count()
     counts.settings_examined = len(dirty)
     counts.timings["ms_dirty"] = _ms(clock)
     if dirty:
-        Grouper(now, run, counts).regroup(dirty, everything=previous is None)
+        Grouper(now, run, counts, shrunk=shrunk).regroup(dirty, everything=previous is None)
     counts.timings["ms_total"] = _ms(clock)
     run.cases_scanned = counts.cases_scanned
     run.exposures_added = counts.exposures_added
@@ -217,26 +250,79 @@ def _scan_new_cases(run: DetectionRun, now: dt.datetime) -> int:
     )
     if not rows:
         return 0
-    start, end = lookback()
-    values = []
-    for case_id, person_id, household_id, onset, first_specimen in rows:
-        anchor = _as_date(onset) if onset else _as_datetime(first_specimen).date()
-        values.append(
-            (
-                case_id,
-                person_id,
-                household_id if household_id is not None else -person_id,
-                anchor - dt.timedelta(days=start),
-                anchor - dt.timedelta(days=end - 1),  # exclusive
-                run.pk,
-            )
+    values = [
+        (
+            case_id,
+            person_id,
+            household_id if household_id is not None else -person_id,
+            *window_of(onset, first_specimen),
+            run.pk,
         )
-    insert_rows(
-        CaseWindow,
-        ["case", "person", "household_key", "window_from", "window_until", "run"],
-        values,
-    )
+        for case_id, person_id, household_id, onset, first_specimen in rows
+    ]
+    insert_rows(CaseWindow, ["case", "person", "household_key", *_WINDOW_FIELDS, "run"], values)
     return len(values)
+
+
+_WINDOW_FIELDS = ["window_from", "window_until", "starts_at", "ends_at", "onset_on", "specimen_at"]
+
+
+def window_of(onset: object, first_specimen: object) -> tuple:
+    """A case's window as ``_WINDOW_FIELDS``: the local days ``[anchor - FROM, anchor - TO]``
+    (``until`` exclusive), the same as instants, and the dates it was computed from."""
+    start, end = lookback()
+    specimen_at = _as_datetime(first_specimen)
+    onset_on = _as_date(onset) if onset else None
+    anchor = onset_on or local_day(specimen_at)
+    window_from = anchor - dt.timedelta(days=start)
+    window_until = anchor - dt.timedelta(days=end - 1)  # exclusive
+    return (
+        window_from,
+        window_until,
+        local_midnight(window_from),
+        local_midnight(window_until),
+        onset_on,
+        specimen_at,
+    )
+
+
+def _rescan_changed_cases(run: DetectionRun) -> tuple[list[int], set[int]]:
+    """Re-evaluate cases whose onset or first specimen changed since their window was set.
+
+    Returns the cases whose window moved and the settings where they had exposures. Their
+    exposures are deleted and found again in the new window like a new case's (the window
+    row takes this run's id). Cheap when nothing changed: one join of windows to cases.
+    """
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    rows = _rows(
+        "SELECT w.id, w.window_from, w.window_until, w.starts_at, c.id, c.onset_date,"  # noqa: S608
+        " c.first_specimen_at"
+        f" FROM {CaseWindow._meta.db_table} w JOIN {Case._meta.db_table} c ON c.id = w.case_id"
+        f" WHERE w.specimen_at IS NULL OR w.onset_on {distinct} c.onset_date"
+        " OR w.specimen_at <> c.first_specimen_at"
+    )
+    if not rows:
+        return [], set()
+    updates, moved = [], []
+    for window_id, old_from, old_until, starts_at, case_id, onset, first_specimen in rows:
+        new = window_of(onset, first_specimen)
+        shifted = starts_at is None or (new[0], new[1]) != (_as_date(old_from), _as_date(old_until))
+        if shifted:
+            moved.append(case_id)
+        updates.append((*new, run.pk if shifted else None, window_id))
+    # Unmoved windows keep their run: only the remembered dates change.
+    still = [row for row in updates if row[-2] is None]
+    shifted_rows = [row for row in updates if row[-2] is not None]
+    if still:
+        _update_rows(CaseWindow, _WINDOW_FIELDS, [(*row[:-2], row[-1]) for row in still])
+    if shifted_rows:
+        _update_rows(CaseWindow, [*_WINDOW_FIELDS, "run"], shifted_rows)
+    settings_before: set[int] = set()
+    if moved:
+        exposures = CaseExposure.objects.filter(among(CaseExposure, "case", moved))
+        settings_before = set(exposures.values_list("setting_id", flat=True).distinct())
+        exposures.delete()
+    return moved, settings_before
 
 
 # --- 2. exposures -------------------------------------------------------------------------
@@ -268,7 +354,7 @@ def _checkin_select(condition: str) -> str:
         f" FROM {CaseWindow._meta.db_table} w"
         f" JOIN {DeviceToken._meta.db_table} t ON t.person_id = w.person_id"
         f" JOIN {CheckIn._meta.db_table} ci ON ci.token_id = t.id"
-        " WHERE ci.checked_in_at >= w.window_from AND ci.checked_in_at < w.window_until"
+        " WHERE ci.checked_in_at >= w.starts_at AND ci.checked_in_at < w.ends_at"
         f" AND {condition}"
     )
 
@@ -295,6 +381,60 @@ def _late_links(after: dt.datetime | None, upto: dt.datetime | None) -> None:
         _insert_exposures(_checkin_select("t.linked_at <= %s"), [upto])
     elif upto > after:
         _insert_exposures(_checkin_select("t.linked_at > %s AND t.linked_at <= %s"), [after, upto])
+
+
+def _departures(moved: list[int], now: dt.datetime, counts: Counts) -> set[int]:
+    """Cases whose window moved away from a cluster's setting leave a proposed or dismissed
+    cluster (logged, figures recomputed; fewer than two households left withdraws it). A
+    confirmed cluster is an outbreak under management: the case stays and the log asks for
+    a review. Returns the clusters that lost a case."""
+    exposed = set(
+        CaseExposure.objects.filter(among(CaseExposure, "case", moved)).values_list(
+            "case_id", "setting_id"
+        )
+    )
+    links = (
+        ClusterCase.objects.filter(among(ClusterCase, "case", moved))
+        .select_related("cluster")
+        .exclude(cluster__status=ClusterStatus.MERGED)
+    )
+    shrunk: set[int] = set()
+    logs: list[tuple] = []
+    for link in links:
+        cluster = link.cluster
+        if (link.case_id, cluster.setting_id) in exposed:
+            continue
+        if cluster.status == ClusterStatus.CONFIRMED:
+            logs.append((cluster.pk, now, LogKind.WINDOW_MOVED,
+                         f"Case {link.case_id}: its onset or test date changed and its exposure"
+                         " window no longer covers this setting. Review whether it belongs to"
+                         " this outbreak."))  # fmt: skip
+            continue
+        link.delete()
+        shrunk.add(cluster.pk)
+        counts.cases_left += 1
+        logs.append((cluster.pk, now, LogKind.WINDOW_MOVED,
+                     f"Case {link.case_id} left: its onset or test date changed and its exposure"
+                     " window no longer covers this setting."))  # fmt: skip
+    for cluster in Cluster.objects.filter(among(Cluster, "id", sorted(shrunk))):
+        remaining = list(ClusterCase.objects.filter(cluster=cluster))
+        cluster.case_count = len(remaining)
+        cluster.household_count = len({link.household_key for link in remaining})
+        if remaining:
+            cluster.first_exposure_on = min(link.first_exposed_on for link in remaining)
+            cluster.last_exposure_on = max(link.last_exposed_on for link in remaining)
+        cluster.updated_at = now
+        if cluster.household_count < 2 and cluster.status == ClusterStatus.PROPOSED:
+            cluster.status = ClusterStatus.DISMISSED
+            cluster.decision_note = "Withdrawn automatically: fewer than two households remain."
+            logs.append((cluster.pk, now, LogKind.DISMISSED, cluster.decision_note))
+        cluster.save()
+    if logs:
+        insert_rows(ClusterLog, ["cluster", "at", "kind", "text"], logs)
+    if shrunk:
+        record_events(None, Action.UPDATE, Cluster, sorted(shrunk),
+                      purpose="cases left clusters: windows moved", source=SOURCE)  # fmt: skip
+    return shrunk
 
 
 _CLUSTER_STATS = [
@@ -448,7 +588,10 @@ class Background:
 
 
 class Grouper:
-    def __init__(self, now: dt.datetime, run: DetectionRun, counts: Counts) -> None:
+    def __init__(
+        self, now: dt.datetime, run: DetectionRun, counts: Counts, *, shrunk: Iterable[int] = ()
+    ) -> None:
+        self.shrunk = set(shrunk)  # clusters a case left: their figures are recomputed
         self.now = now
         self.run = run
         self.counts = counts
@@ -718,7 +861,7 @@ class Grouper:
                 changed = True
                 if link.pk:
                     self._changed_links.append(link)
-        if not new and not merged and not changed:
+        if not new and not merged and not changed and cluster.pk not in self.shrunk:
             return
         households_before = {link.household_key for link in links.values()}
         if new:

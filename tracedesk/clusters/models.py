@@ -105,6 +105,7 @@ class LogKind(models.TextChoices):
     MERGED = "merged", "Merged"
     TASK = "task", "Task opened"
     NOTIFIED = "notified", "Attendees notified"
+    WINDOW_MOVED = "moved", "A case's exposure window moved"
 
 
 class ClusterLog(models.Model):
@@ -155,6 +156,13 @@ class CaseWindow(models.Model):
     household_key = models.BigIntegerField()
     window_from = models.DateField()
     window_until = models.DateField()
+    # The same days as instants: local midnight (TIME_ZONE) of window_from and window_until.
+    starts_at = models.DateTimeField(null=True)
+    ends_at = models.DateTimeField(null=True)
+    # The case's onset and first specimen when the window was set: a case whose dates
+    # differ now is re-evaluated (null: set before these were kept, re-evaluated once).
+    onset_on = models.DateField(null=True)
+    specimen_at = models.DateTimeField(null=True)
     run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -13,13 +13,20 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from tracedesk.audit.reads import audit_read
 from tracedesk.cases.access import case_for, cases_for
 from tracedesk.clusters.access import cluster_for, clusters_for
 from tracedesk.clusters.actions import confirm_cluster, dismiss_cluster
-from tracedesk.clusters.chains import Chain, chain_around, chain_statistics, draw
+from tracedesk.clusters.chains import (
+    Chain,
+    chain_around,
+    chain_statistics,
+    draw,
+    graph_elements,
+)
 from tracedesk.clusters.models import CaseExposure, Cluster, ClusterCase, ClusterStatus
 from tracedesk.places.models import Setting
 
@@ -67,7 +74,7 @@ def _timeline(cluster: Cluster, links: list[ClusterCase]) -> list[dict[str, Any]
         while day <= link.last_exposed_on:
             exposed[day] += 1
             day += dt.timedelta(days=1)
-        tested[link.case.first_specimen_at.date()] += 1
+        tested[timezone.localdate(link.case.first_specimen_at)] += 1
     days = sorted(set(exposed) | set(tested))
     if not days:
         return []
@@ -112,6 +119,7 @@ def _chain_context(request: HttpRequest, chain: Chain, **drawing: Any) -> dict[s
     return {
         "chain": chain,
         "drawing": draw(chain, visible=visible, **drawing),
+        "graph": graph_elements(chain, visible=visible, **drawing),
         "chain_stats": stats,
         "chain_rows": rows,
     }

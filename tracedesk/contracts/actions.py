@@ -80,3 +80,45 @@ def create_contract(
         level.save()
         record_event(actor, Action.CREATE, level, purpose="create contract", source=source)
     return contract
+
+
+@transaction.atomic
+def issue_statement(contract: Contract, month: dt.date, *, actor: Any, source: str) -> Any:
+    """Issue a complete month's statement: store its figures, files, hashes and data version.
+
+    Refused (ValidationError naming ``month``) for a month not yet over or already issued.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from tracedesk.contracts import issued
+    from tracedesk.contracts.models import IssuedStatement
+    from tracedesk.contracts.statement_files import statement_csv, statement_pdf
+    from tracedesk.contracts.statements import compute_statement, next_month
+
+    first = month.replace(day=1)
+    if next_month(first) > timezone.localdate():
+        raise ValidationError({"month": f"{first:%B %Y} is not over yet: it cannot be issued."})
+    # Lock the contract row: two people issuing the same month at once get one statement.
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()
+    if IssuedStatement.objects.filter(contract=contract, month=first).exists():
+        raise ValidationError({"month": f"The statement for {first:%B %Y} is already issued."})
+    user = signed_in(actor)
+    if user is None:
+        raise ValidationError({"issued_by": "A statement is issued by a signed-in person."})
+    statement = compute_statement(contract, first)
+    csv_text, pdf = statement_csv(statement), statement_pdf(statement)
+    record = IssuedStatement.objects.create(
+        contract=contract,
+        month=first,
+        figures=issued.figures(statement),
+        data_version=issued.data_version(statement),
+        computed_at=statement.computed_at,
+        issued_by=user,
+        csv_text=csv_text,
+        csv_sha256=issued.sha256(csv_text),
+        pdf=pdf,
+        pdf_sha256=issued.sha256(pdf),
+    )
+    record_event(actor, Action.CREATE, record, purpose="issue statement", source=source)
+    return record

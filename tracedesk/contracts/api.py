@@ -207,7 +207,9 @@ def get_statement_records(
     ids = sorted(pk for qs in querysets for pk in qs.values_list("pk", flat=True))
     record_type = querysets[0].model._meta.label_lower if querysets else ""
     if querysets:
-        audit_read(request, querysets[0].model, purpose="api: contract statement drill-down")
+        audit_read(
+            request, querysets[0].model, purpose="api: contract statement drill-down", ids=ids
+        )
     return {"record_type": record_type, "ids": ids, "count": len(ids)}
 
 

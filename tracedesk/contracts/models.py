@@ -175,3 +175,38 @@ class ForceMajeure(models.Model):
             raise ValidationError({"ends_on": "The period ends before it starts."})
         if not (self.reason or "").strip():
             raise ValidationError({"reason": "Say why the period is declared."})
+
+
+class IssuedStatement(models.Model):
+    """A month's statement as issued: the figures of record, frozen.
+
+    Recomputing the month later (late records, a force-majeure declaration) never
+    changes it: the statement page shows the issued figures and, beside them, any
+    difference the records give now (``contracts.issued.differences``).
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="issued")
+    month = models.DateField(help_text="The first day of the month")
+    figures = models.JSONField(help_text="Every line and the totals, as issued")
+    data_version = models.JSONField(
+        help_text="The last audit event (every write is audited) and the KPI definitions' "
+        "versions the figures were computed from"
+    )
+    computed_at = models.DateTimeField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    csv_text = models.TextField(help_text="The CSV as issued")
+    csv_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField(help_text="The PDF as issued")
+    pdf_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["contract", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "month"], name="statement_issued_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.contract.reference} {self.month:%Y-%m} (issued)"

@@ -25,6 +25,7 @@ urlpatterns = [
     path(f"{STATEMENT}/", views.statement_page, name="contract-statement"),
     path(f"{STATEMENT}.csv", views.statement_csv_file, name="contract-statement-csv"),
     path(f"{STATEMENT}.pdf", views.statement_pdf_file, name="contract-statement-pdf"),
+    path(f"{STATEMENT}/issue", views.statement_issue, name="contract-statement-issue"),
     path(
         f"{STATEMENT}/levels/<int:level_id>/<int:index>/",
         views.statement_records,

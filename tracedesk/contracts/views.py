@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST, require_safe
 from tracedesk.accounts.decorators import requires
 from tracedesk.accounts.roles import Right, has_right
 from tracedesk.audit.reads import audit_read
+from tracedesk.contracts import issued
 from tracedesk.contracts.access import contract_for, contracts_for
-from tracedesk.contracts.actions import declare_force_majeure
+from tracedesk.contracts.actions import declare_force_majeure, issue_statement
 from tracedesk.contracts.measures import kpi_label
 from tracedesk.contracts.models import Contract
 from tracedesk.contracts.statement_files import money, statement_csv, statement_pdf
@@ -86,8 +87,15 @@ def _statement(request: HttpRequest, contract_id: int, month: str) -> Statement:
 @require_safe
 @requires(Right.VIEW_STATISTICS)
 def statement_page(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
-    """The month's statement: every service level measured, priced and capped."""
+    """The month's statement: every service level measured, priced and capped.
+
+    Once issued, the issued figures are shown as the statement, with any difference a
+    recomputation from today's records gives listed beside them.
+    """
     statement = _statement(request, contract_id, month)
+    record = issued.issued_for(statement.contract, statement.month)
+    changes = issued.differences(record.figures, issued.figures(statement)) if record else []
+    first = statement.month
     return render(
         request,
         "contracts/statement.html",
@@ -95,6 +103,12 @@ def statement_page(request: HttpRequest, contract_id: int, month: str) -> HttpRe
             "statement": statement,
             "contract": statement.contract,
             "month": month,
+            "issued": record,
+            "issued_figures": record.figures if record else None,
+            "differences": changes,
+            "can_issue": record is None
+            and has_right(request.user, Right.MANAGE_CONTRACTS)
+            and next_month(first) <= timezone.localdate(),
             "labels": {
                 line.service_level.pk: kpi_label(line.service_level.kpi_key)
                 for line in statement.lines
@@ -117,24 +131,50 @@ def _filename(statement: Statement, extension: str) -> str:
     return f"statement-{reference}-{statement.month:%Y-%m}.{extension}"
 
 
+def _download(statement: Statement, body: bytes | str, extension: str, digest: str) -> HttpResponse:
+    kind = "text/csv; charset=utf-8" if extension == "csv" else "application/pdf"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(statement, extension)}"'
+    if digest:
+        response["X-Statement-Issued-SHA256"] = digest
+    return response
+
+
 @require_safe
 @requires(Right.VIEW_STATISTICS)
 def statement_csv_file(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
-    """The statement as CSV."""
+    """The statement as CSV: the file as issued once the month is issued."""
     statement = _statement(request, contract_id, month)
-    response = HttpResponse(statement_csv(statement), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(statement, "csv")}"'
-    return response
+    record = issued.issued_for(statement.contract, statement.month)
+    if record is not None:
+        return _download(statement, record.csv_text, "csv", record.csv_sha256)
+    return _download(statement, statement_csv(statement), "csv", "")
 
 
 @require_safe
 @requires(Right.VIEW_STATISTICS)
 def statement_pdf_file(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
-    """The statement as PDF."""
+    """The statement as PDF: the file as issued once the month is issued."""
     statement = _statement(request, contract_id, month)
-    response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(statement, "pdf")}"'
-    return response
+    record = issued.issued_for(statement.contract, statement.month)
+    if record is not None:
+        return _download(statement, bytes(record.pdf), "pdf", record.pdf_sha256)
+    return _download(statement, statement_pdf(statement), "pdf", "")
+
+
+@require_POST
+@requires(Right.MANAGE_CONTRACTS)
+def statement_issue(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
+    """Issue the month's statement: its figures and files are frozen from now on."""
+    contract = contract_for(request.user, contract_id)
+    try:
+        issue_statement(contract, _month(month), actor=request.user, source="web")
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            messages.error(request, " ".join(errors))
+    else:
+        messages.success(request, "Statement issued: these figures are now the figures of record.")
+    return redirect("contract-statement", contract_id=contract.pk, month=month)
 
 
 @require_safe

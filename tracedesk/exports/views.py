@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
@@ -23,6 +23,7 @@ from tracedesk.accounts.decorators import requires
 from tracedesk.accounts.reauth import authenticated_recently, confirm_url
 from tracedesk.accounts.roles import Right, has_right
 from tracedesk.audit.models import Action, AuditEvent
+from tracedesk.audit.reads import client_address
 from tracedesk.exports.datasets import DATASETS, KPI_COLUMNS, Dataset, kpi_rows, rows_for
 from tracedesk.exports.writers import Column, csv_chunks, parquet_chunks, xlsx_file
 
@@ -43,19 +44,46 @@ def may_export(user: object, dataset: Dataset) -> bool:
     return has_right(user, dataset.right)
 
 
-def audit_export(request: HttpRequest, model: type[models.Model] | str, *, purpose: str) -> None:
-    """Record the export before the first byte leaves (never the filters: they may be names)."""
+def audit_export(
+    request: HttpRequest, model: type[models.Model] | str, *, purpose: str, source: str = "web"
+) -> Callable[[list[int]], None]:
+    """Record the export before the first byte leaves (never the filters: they may be names).
+
+    Returns the function that records, as the rows stream out, the ids exported: one more
+    ``export`` event per batch naming them (``object_ids``), so "who exported this record"
+    is answered by the audit trail like any other read.
+    """
     label = model if isinstance(model, str) else model._meta.label_lower
+    actor = cast(Any, request.user)  # the views and API handlers here require sign-in
+    role = getattr(request.user, "role", "")
+    address = client_address(request)
     with transaction.atomic():
         AuditEvent.objects.create(
-            actor=cast(Any, request.user),  # the views here require sign-in
-            actor_role=getattr(request.user, "role", ""),
-            source="web",
+            actor=actor,
+            actor_role=role,
+            source=source,
             action=Action.EXPORT,
             object_type=label,
             purpose=purpose,
-            client_ip=request.META.get("REMOTE_ADDR") or None,
+            client_ip=address,
         )
+    sent = [0]
+
+    def exported(ids: list[int]) -> None:
+        first, sent[0] = sent[0] + 1, sent[0] + len(ids)
+        with transaction.atomic():
+            AuditEvent.objects.create(
+                actor=actor,
+                actor_role=role,
+                source=source,
+                action=Action.EXPORT,
+                object_type=label,
+                object_ids=list(ids),
+                purpose=f"{purpose}: rows {first}-{sent[0]}"[:120],
+                client_ip=address,
+            )
+
+    return exported
 
 
 def _filename(key: str, fmt: str) -> str:
@@ -100,7 +128,7 @@ def export_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@requires(Right.EXPORT_DATA)
+@requires(Right.VIEW_STATISTICS)  # and the list's own right (``rows_for`` asks it)
 def export_dataset(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     """One list of records in scope as a file: asks for a recent password confirmation first."""
     dataset = DATASETS.get(key)
@@ -110,7 +138,8 @@ def export_dataset(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     columns, rows = rows_for(request.user, dataset)  # 403 here without the access right
     if dataset.personal and not authenticated_recently(request):
         return HttpResponseRedirect(confirm_url(request.get_full_path()))
-    audit_export(request, dataset.model, purpose=f"export {dataset.key} as {fmt}")
+    exported = audit_export(request, dataset.model, purpose=f"export {dataset.key} as {fmt}")
+    columns, rows = rows_for(request.user, dataset, exported=exported)
     return send(columns, rows, key=dataset.key, title=dataset.title, fmt=fmt)
 
 

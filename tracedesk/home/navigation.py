@@ -21,6 +21,7 @@ PAGES: list[tuple[Right, str, str]] = [
     (Right.VIEW_PERSONAL, "case-list", "Cases"),
     (Right.WORK_TASKS, "household-proposals", "Household members to confirm"),
     (Right.INGEST_RESULTS, "ingest-list", "Lab results"),
+    (Right.INGEST_RESULTS, "checkin-list", "Check-ins"),
     (Right.REVIEW_MATCHES, "review-list", "Match reviews"),
     (Right.VIEW_STATISTICS, "analyst-home", "Statistics"),
     (Right.VIEW_STATISTICS, "kpi-dashboard", "KPI dashboard"),

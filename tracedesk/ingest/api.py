@@ -153,7 +153,7 @@ def get_ingest_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 def list_batch_rejections(request: HttpRequest, batch_id: int) -> QuerySet[RejectedRecord]:
     user = caller(request)
     batch = batch_for(user, batch_id)
-    audit_read(request, batch, purpose="api: rejected records of a batch")
+    audit_read(request, RejectedRecord, purpose="api: rejected records of a batch")
     return rejections_for(user).filter(batch=batch).order_by("number")
 
 

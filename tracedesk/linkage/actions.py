@@ -39,6 +39,7 @@ from tracedesk.lib.matching import (
     prepare,
     score,
 )
+from tracedesk.lib.matching.normalise import normalise_postcode, postcode_district
 from tracedesk.lib.matching.records import Prepared
 from tracedesk.lib.matching.scorer import TF_FIELDS, TermFrequencies
 from tracedesk.linkage.models import (
@@ -73,6 +74,9 @@ class Proposal:
     explanation: Explanation | None = None
     candidates: tuple[tuple[int, Explanation], ...] = ()
     """The strongest candidates (person id, explanation), best first, at most three."""
+    near: str = ""
+    """The postcode district the record was met in when it had no postcode of its own
+    (the naming case's), which let it find people by full name there."""
 
 
 NEW = Proposal("new")
@@ -131,10 +135,32 @@ def _stored_people(people: QuerySet[Person]) -> dict[int, tuple[PersonRecord, Pe
     return found
 
 
-def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
-    """Score each record against the people sharing one of its blocking keys."""
+def near_districts(many: Sequence[PersonDetails], near: Sequence[str] | None) -> list[str]:
+    """The postcode district of each record: its own (a postcode cut to its outward code
+    counts), else where it was met (``near``: a postcode or a district per record, the
+    naming case's), else ``''``. Only the ``nd`` blocking key uses it."""
+    return [
+        _district(details.postcode) or _district(place)
+        for details, place in zip(many, near or [""] * len(many), strict=True)
+    ]
+
+
+def _district(postcode: str) -> str:
+    text = normalise_postcode(postcode)
+    return postcode_district(text) or text.split(" ")[0]
+
+
+def probable_matches(
+    many: Sequence[PersonDetails], near: Sequence[str] | None = None
+) -> list[Proposal]:
+    """Score each record against the people sharing one of its blocking keys.
+
+    ``near`` (one per record) is where a record without a postcode was met: the postcode
+    of the case who named a contact. It only lets the record find people of the same
+    full name in that postcode district (``blocking.NAME_IN_DISTRICT``)."""
     prepared = [prepare(record_of(d)) for d in many]
-    keys = [blocking_keys(p) for p in prepared]
+    districts = near_districts(many, near)
+    keys = [blocking_keys(p, d) for p, d in zip(prepared, districts, strict=True)]
     wanted = set().union(*keys)
     if not wanted:
         return [NEW] * len(many)
@@ -156,7 +182,7 @@ def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
     proposals = []
     params = parameters()
     tf = term_frequencies_of(prepared)
-    for query, its_keys in zip(prepared, keys, strict=True):
+    for query, its_keys, district in zip(prepared, keys, districts, strict=True):
         found = sorted(set().union(*(holders.get(k, set()) for k in its_keys)) & candidates.keys())
         if not found:
             proposals.append(NEW)
@@ -166,10 +192,10 @@ def probable_matches(many: Sequence[PersonDetails]) -> list[Proposal]:
         best = decision.best
         top = tuple((found[e.index], e) for e in ranked[:3])
         if best is None or decision.outcome == "new":
-            proposals.append(Proposal("new", None, best, top))
+            proposals.append(Proposal("new", None, best, top, district))
         else:
             ref = candidates[found[best.index]][1]
-            proposals.append(Proposal(decision.outcome, ref, best, top))
+            proposals.append(Proposal(decision.outcome, ref, best, top, district))
     return proposals
 
 
@@ -182,7 +208,8 @@ def record_decisions(
     rows = [
         (person, proposal.outcome, len(proposal.candidates),
          proposal.person.pk if proposal.person else None, proposal.explanation.total,
-         {"candidates": [{"person_id": pk, **e.to_dict()} for pk, e in proposal.candidates]},
+         {"candidates": [{"person_id": pk, **e.to_dict()} for pk, e in proposal.candidates],
+          **({"near": proposal.near} if proposal.near else {})},
          source, now)
         for person, proposal in decided
         if proposal.explanation is not None
@@ -200,8 +227,9 @@ def term_frequencies_of(records: Sequence[Prepared]) -> TermFrequencies | None:
     """How common each value of ``records`` is among stored people (None while the
     register is smaller than ``MIN_POPULATION``)."""
     wanted = {(name, r.value(name)) for r in records for name in TF_FIELDS if r.value(name)}
-    rows = TermFrequency.objects.filter(
-        among(TermFrequency, "value", {value for _, value in wanted} | {""})
+    rows = TermFrequency.objects.filter(  # both columns, so the (field, value) index serves
+        among(TermFrequency, "field", {name for name, _ in wanted} | {EVERYONE}),
+        among(TermFrequency, "value", {value for _, value in wanted} | {""}),
     ).values_list("field", "value", "people")
     counts = {(name, value): people for name, value, people in rows}
     everyone = counts.get((EVERYONE, ""), 0)
@@ -235,16 +263,47 @@ def _count_values(people: Sequence[Prepared]) -> None:
 
 
 def index_people(
-    people: Sequence[tuple[int, PersonDetails]], *, actor: object, source: str
+    people: Sequence[tuple[int, PersonDetails]],
+    *,
+    actor: object,
+    source: str,
+    near: Sequence[str] | None = None,
 ) -> None:
     """Store the blocking keys of new people and count their values (inside the caller's
-    transaction)."""
+    transaction). ``near``: where each was met, as for ``probable_matches``."""
+    districts = near_districts([details for _, details in people], near)
     prepared = [(pk, prepare(record_of(details))) for pk, details in people]
     if prepared:
         _count_values([record for _, record in prepared])
-    rows = [(pk, key) for pk, record in prepared for key in sorted(blocking_keys(record))]
+    rows = [
+        (pk, key)
+        for (pk, record), district in zip(prepared, districts, strict=True)
+        for key in sorted(blocking_keys(record, district))
+    ]
     ids = insert_rows(BlockingKey, ["person", "key"], rows)
     record_events(actor, Action.CREATE, BlockingKey, ids, purpose="matching keys", source=source)
+
+
+def reindex_people(ids: Sequence[int], *, actor: object, source: str) -> None:
+    """Store the blocking keys that people gained since they were indexed (details
+    completed from a match); keys they already hold are kept."""
+    if not ids:
+        return
+    stored = _stored_people(Person.objects.filter(among(Person, "id", set(ids))))
+    have = set(
+        BlockingKey.objects.filter(among(BlockingKey, "person", set(ids))).values_list(
+            "person_id", "key"
+        )
+    )
+    rows = sorted(
+        (pk, key)
+        for pk, (record, _) in stored.items()
+        for key in blocking_keys(record)
+        if (pk, key) not in have
+    )
+    created = insert_rows(BlockingKey, ["person", "key"], rows)
+    record_events(actor, Action.CREATE, BlockingKey, created, purpose="matching keys",
+                  source=source)  # fmt: skip
 
 
 def queue_reviews(

@@ -22,7 +22,7 @@ from tracedesk.audit.actions import record_event, record_events
 from tracedesk.audit.models import Action
 from tracedesk.bulk import among, insert_rows
 from tracedesk.cases.actions import Exposure, add_known_contact
-from tracedesk.cases.models import Case, Contact, ContactType, Proximity
+from tracedesk.cases.models import Case, CaseStatus, Contact, ContactType, Proximity
 from tracedesk.linkage.models import HouseholdProposal, ProposalStatus
 from tracedesk.people.models import Person
 
@@ -80,6 +80,40 @@ def propose_household_contacts(case_ids: Iterable[int], *, actor: object, source
         actor, Action.CREATE, HouseholdProposal, ids, purpose="household members", source=source
     )
     return len(ids)
+
+
+#: A member the register learns of this long after a case's latest specimen is no longer
+#: proposed to it: the case's household contacts have been traced by then.
+LATE_MEMBER_DAYS = 14
+
+
+@transaction.atomic
+def propose_new_members(person_ids: Iterable[int], *, actor: object, source: str) -> int:
+    """Propose people who have just joined a dwelling to its open cases; return how many.
+
+    A household member the case did not name, and the register did not know when the
+    case was created, often turns up later: named by another case, tested, or completed
+    from a later record. They are proposed to every open case at their dwelling whose
+    latest specimen is at most ``LATE_MEMBER_DAYS`` old (``propose_household_contacts``:
+    never twice, never someone already the case's contact, never at a shared residence).
+    """
+    households = set(
+        Person.objects.filter(
+            among(Person, "id", set(person_ids)), household__isnull=False,
+            household__shared_residence=None,
+        ).values_list("household_id", flat=True)
+    )  # fmt: skip
+    if not households:
+        return 0
+    since = timezone.now() - dt.timedelta(days=LATE_MEMBER_DAYS)
+    cases = Case.objects.filter(
+        among(Case, "person", set(
+            Person.objects.filter(among(Person, "household", households), merged_into=None)
+            .values_list("pk", flat=True)
+        )),
+        status=CaseStatus.OPEN, latest_specimen_at__gte=since,
+    ).values_list("pk", flat=True)  # fmt: skip
+    return propose_household_contacts(cases, actor=actor, source=source)
 
 
 @transaction.atomic

@@ -22,10 +22,11 @@ from tracedesk.linkage.actions import (
     probable_matches,
     queue_reviews,
     record_decisions,
+    reindex_people,
 )
 from tracedesk.people.details import PersonDetails, check_storable
 from tracedesk.people.matching import PersonRef, find_matches, identity_key
-from tracedesk.people.models import Address, Household, Person, match_key
+from tracedesk.people.models import Address, Household, Person, Sex, match_key
 from tracedesk.places.actions import register_setting
 from tracedesk.places.models import SettingType
 
@@ -207,6 +208,7 @@ def find_or_create_people(
     source: str,
     purpose: str,
     checked: bool = False,
+    near: Sequence[str] | None = None,
 ) -> list[tuple[PersonRef, bool]]:
     """Return the matching person for each (details, fallback jurisdiction), creating the rest.
 
@@ -220,14 +222,31 @@ def find_or_create_people(
     (``person.<field>``) and nothing is written (``checked``: the caller has
     already run ``check_storable`` on every record). Set-based: a few statements
     for any number of people, one audit event per type created.
+
+    ``near`` (one per record) is the postcode of where each record was met — for a
+    contact, the case who named them. A record without a postcode of its own can then
+    be found again by its full name in that postcode district, where a namesake is rare
+    (``linkage.actions.probable_matches``); nothing else uses it.
+
+    A linked person gains what they lacked from the record (``complete_people``), and
+    everyone who has just joined a dwelling is proposed to its open cases
+    (``linkage.households.propose_new_members``).
     """
+    places = list(near) if near is not None else [""] * len(many)
     matches = find_matches([details for details, _ in many])
     unsure = [i for i, found in enumerate(matches) if found is None]
-    proposals = dict(zip(unsure, probable_matches([many[i][0] for i in unsure]), strict=True))
+    proposals = dict(
+        zip(
+            unsure,
+            probable_matches([many[i][0] for i in unsure], [places[i] for i in unsure]),
+            strict=True,
+        )
+    )
     areas = jurisdictions_for_postcodes({details.postcode for details, _ in many})
     results: list[tuple[PersonRef | int, bool]] = []
     seen: dict[tuple[str, str], PersonRef | int] = {}  # identity -> linked person or new row
     new: list[tuple[PersonDetails, int, str]] = []  # details, jurisdiction, match key
+    new_near: list[str] = []
     reviews: list[tuple[int, Proposal]] = []  # new row, what the scorer proposed
     for i, ((details, fallback), match) in enumerate(zip(many, matches, strict=True)):
         key = match_key(details.first_name, details.last_name, details.date_of_birth)
@@ -251,6 +270,117 @@ def find_or_create_people(
             reviews.append((len(new), proposal))
         results.append((len(new), True))
         new.append((details, areas.get(details.postcode, fallback.pk), key))
+        new_near.append(places[i])
+    refs = create_people(new, actor=actor, source=source, purpose=purpose, near=new_near)
+    queue_reviews([(refs[row], proposal) for row, proposal in reviews], actor=actor, source=source)
+    final = [
+        (refs[found], created) if isinstance(found, int) else (found, created)
+        for found, created in results
+    ]
+    completed = complete_people(
+        [(ref.pk, details) for (ref, created), (details, _) in zip(final, many, strict=True)
+         if not created],
+        actor=actor, source=source,
+    )  # fmt: skip
+    # Imported here: linkage.households builds on cases.actions, which builds on this module.
+    from tracedesk.linkage.households import propose_new_members
+
+    propose_new_members(
+        {ref.pk for ref, created in final if created} | set(completed), actor=actor,
+        source=source,
+    )  # fmt: skip
+    record_decisions(
+        [(final[i][0].pk, proposal) for i, proposal in proposals.items()],
+        actor=actor, source=source,
+    )  # fmt: skip
+    return final
+
+
+FILLED = ("date_of_birth", "sex", "nhs_number", "phone", "email")
+"""Details a linked record gives to a person who lacks them (never overwriting one)."""
+
+
+@transaction.atomic
+def complete_people(
+    linked: Sequence[tuple[int, PersonDetails]], *, actor: object, source: str
+) -> list[int]:
+    """Fill in what each linked person lacks from the record that was linked to them.
+
+    A contact named by a name alone who later has a positive result gains the
+    result's date of birth, phone, NHS number and address (so their household is
+    known, and proposed when they become a case). A value the person already has is
+    never replaced: a disagreement stays for a person to look at. An NHS number another
+    person holds is not copied. The person's new blocking keys are stored; one audit
+    event names the people completed (never the values). Returns their ids.
+    """
+    wanted = {pk for pk, _ in linked}
+    if not wanted:
+        return []
+    people = {p.pk: p for p in Person.objects.filter(among(Person, "id", wanted))}
+    numbers = {d.nhs_number for _, d in linked if d.nhs_number}
+    held = set(
+        Person.objects.filter(among(Person, "nhs_number", numbers)).values_list(
+            "nhs_number", flat=True
+        )
+        if numbers
+        else ()
+    )
+    changed: dict[int, set[str]] = defaultdict(set)
+    housed: list[tuple[Person, PersonDetails]] = []
+    for pk, details in linked:
+        person = people.get(pk)
+        if person is None or person.merged_into_id is not None:
+            continue
+        for name in FILLED:
+            value = getattr(details, name)
+            blank = getattr(person, name) in (None, "", Sex.UNKNOWN)
+            if not value or value == Sex.UNKNOWN or not blank:
+                continue
+            if name == "nhs_number":
+                if value in held:
+                    continue
+                held.add(value)
+            setattr(person, name, value)
+            changed[pk].add(name)
+        homeless = person.address_id is None and (details.address_line1 or details.postcode)
+        if homeless and all(p is not person for p, _ in housed):
+            housed.append((person, details))
+    homes = _addresses(
+        [(details, person.jurisdiction_id) for person, details in housed], actor=actor,
+        source=source,
+    )  # fmt: skip
+    for (person, _), (address, household) in zip(housed, homes, strict=True):
+        if address is None:
+            continue
+        person.address_id, person.household_id = address, household
+        changed[person.pk] |= {"address", "household"}
+    for pk, fields in changed.items():
+        people[pk].save(update_fields=[*sorted(fields), "updated_at"])
+    ids = sorted(changed)
+    record_events(actor, Action.UPDATE, Person, ids, purpose="details completed from a match",
+                  source=source)  # fmt: skip
+    _shared_residences(
+        {h for h in (people[pk].household_id for pk in ids) if h is not None},
+        actor=actor, source=source,
+    )  # fmt: skip
+    reindex_people(ids, actor=actor, source=source)
+    return ids
+
+
+@transaction.atomic
+def create_people(
+    new: Sequence[tuple[PersonDetails, int, str]],
+    *,
+    actor: object,
+    source: str,
+    purpose: str,
+    near: Sequence[str] | None = None,
+) -> list[PersonRef]:
+    """Store people already known to be new — (details, jurisdiction id, match key) each,
+    checked — with their addresses and households, shared residences, blocking keys and
+    term frequencies. ``find_or_create_people`` calls it for the records that matched
+    nobody; a register loaded from another system (all distinct people) can call it
+    directly. Set-based; one audit event per type created."""
     homes = _addresses([(d, place) for d, place, _ in new], actor=actor, source=source)
     now = timezone.now()
     rows = [
@@ -262,21 +392,18 @@ def find_or_create_people(
     record_events(actor, Action.CREATE, Person, ids, purpose=purpose, source=source)
     _shared_residences({h for _, h in homes if h is not None}, actor=actor, source=source)
     index_people([(pk, d) for pk, (d, _, _) in zip(ids, new, strict=True)], actor=actor,
-                 source=source)  # fmt: skip
-    refs = [
+                 source=source, near=near)  # fmt: skip
+    return [
         PersonRef(pk, place, d.preferred_language)
         for pk, (d, place, _) in zip(ids, new, strict=True)
     ]
-    queue_reviews([(refs[row], proposal) for row, proposal in reviews], actor=actor, source=source)
-    final = [
-        (refs[found], created) if isinstance(found, int) else (found, created)
-        for found, created in results
-    ]
-    record_decisions(
-        [(final[i][0].pk, proposal) for i, proposal in proposals.items()],
-        actor=actor, source=source,
-    )  # fmt: skip
-    return final
+
+
+def postcode_of(person_id: int) -> str:
+    """The postcode a person lives at (``''`` when unknown): the ``near`` of the contacts
+    they name."""
+    found = Person.objects.filter(pk=person_id).values_list("address__postcode", flat=True).first()
+    return found or ""
 
 
 def find_or_create_person(
@@ -286,9 +413,12 @@ def find_or_create_person(
     actor: object,
     source: str,
     purpose: str,
+    near: str = "",
 ) -> tuple[Person, bool]:
-    """Return the matching person, or create one; True when created."""
+    """Return the matching person, or create one; True when created (``near``: see
+    ``find_or_create_people``)."""
     ref, created = find_or_create_people(
-        [(details, fallback_jurisdiction)], actor=actor, source=source, purpose=purpose
-    )[0]
+        [(details, fallback_jurisdiction)], actor=actor, source=source, purpose=purpose,
+        near=[near],
+    )[0]  # fmt: skip
     return Person.objects.select_related("jurisdiction").get(pk=ref.pk), created

@@ -123,10 +123,20 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_people",
         help_text="Set when this record was found to duplicate another: kept, never deleted",
+        # Indexed only where set (Meta): nearly everyone is unmerged, and a full index
+        # tempted SQLite's planner to read the whole table for "merged_into IS NULL".
+        db_index=False,
     )
 
     class Meta:
         verbose_name_plural = "people"
+        indexes = [
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="person_merged_into_set",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Person {self.pk}"

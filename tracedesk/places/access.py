@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from tracedesk.accounts.roles import Right
-from tracedesk.accounts.scope import within_scope
-from tracedesk.places.models import Attendance, Setting
+from tracedesk.accounts.roles import Right, require
+from tracedesk.accounts.scope import scope_ids, within_scope
+from tracedesk.geography.models import Jurisdiction
+from tracedesk.places.models import Attendance, CheckInBatch, CheckInRejection, Setting
 
 
 def settings_for(user: object) -> QuerySet[Setting]:
@@ -27,3 +28,25 @@ def attendances_for(user: object) -> QuerySet[Attendance]:
     return within_scope(
         user, Attendance.objects.select_related("setting", "person"), Right.VIEW_PERSONAL
     )
+
+
+def checkin_batches_for(user: object) -> QuerySet[CheckInBatch]:
+    """Return the check-in imports a user may see: all of them for a national scope, else
+    their own uploads (a file spans venues in many areas). Rows hold venue ids and opaque
+    tokens, never a name, so the right is the one for uploading feeds."""
+    require(user, Right.INGEST_RESULTS)
+    batches = CheckInBatch.objects.select_related("created_by")
+    national = Jurisdiction.objects.filter(parent__isnull=True, pk__in=scope_ids(user))
+    if national.exists():
+        return batches
+    return batches.filter(created_by_id=getattr(user, "pk", None))
+
+
+def checkin_batch_for(user: object, batch_id: int) -> CheckInBatch:
+    """Return one check-in import the user may see, or raise Http404."""
+    return get_object_or_404(checkin_batches_for(user), pk=batch_id)
+
+
+def checkin_rejections_for(user: object, batch: CheckInBatch) -> QuerySet[CheckInRejection]:
+    """Return the rejected rows of a batch the user may see (``checkin_batch_for`` first)."""
+    return CheckInRejection.objects.filter(batch__in=checkin_batches_for(user), batch=batch)

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -85,6 +86,27 @@ def _parse_time(text: str, local: dt.tzinfo) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+def check_header(path: Path) -> None:
+    """Raise CheckInFileError unless the file is UTF-8 text whose header names the columns.
+
+    Upload paths call this first, so a file that cannot be a check-in file is refused
+    with a reason before any batch is created for it.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError:
+        raise CheckInFileError("The file is not UTF-8 text: expected a CSV file.") from None
+    except csv.Error as exc:
+        raise CheckInFileError(f"The header row is not valid CSV: {exc}.") from None
+    if not header:
+        raise CheckInFileError("The file is empty: expected a header row.")
+    names = [name.strip().lower() for name in header]
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise CheckInFileError(f"Header row lacks the column(s): {', '.join(missing)}.")
+
+
 def read_rows(path: Path, *, skip: int = 0, now: dt.datetime | None = None) -> Iterator[Row | Bad]:
     """Yield each data row of the file after the first ``skip``, checked."""
     local = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -136,6 +158,24 @@ def read_rows(path: Path, *, skip: int = 0, now: dt.datetime | None = None) -> I
 
 def _raw(fields: list[str]) -> str:
     return ",".join(fields)
+
+
+def batch_summary(batch: CheckInBatch) -> dict[str, Any]:
+    """The reconciliation of a batch, as the command's JSON and the API give it."""
+    return {
+        "batch": batch.pk,
+        "file": batch.source_name,
+        "status": batch.status,
+        "already_imported": batch.already_imported,
+        "read": batch.read_count,
+        "accepted": batch.accepted_count,
+        "duplicates": batch.duplicate_count,
+        "rejected": batch.rejected_count,
+        "new_tokens": batch.new_token_count,
+        "balanced": batch.balanced,
+        "reconciles": batch.reconciles,
+        "stopped_reason": batch.stopped_reason,
+    }
 
 
 def prepare_batch(
@@ -285,6 +325,11 @@ def _token_ids(tokens: set[str]) -> tuple[dict[str, int], int]:
     return found, len(new)
 
 
+def _zone_name() -> str:
+    """``TIME_ZONE``, whose calendar days are the days of ``SettingDay``."""
+    return str(settings.TIME_ZONE)
+
+
 def _sqlite_time(value: dt.datetime) -> str:
     return str(value.astimezone(dt.UTC).replace(tzinfo=None))
 
@@ -309,7 +354,9 @@ def _insert_checkins(values: list[tuple[int, int, dt.datetime, int]]) -> int:
             cursor.execute(
                 f"INSERT INTO {table} (setting_id, token_id, checked_in_at, batch_id)"  # noqa: S608
                 " SELECT setting_id, token_id, checked_in_at, batch_id FROM checkin_stage"
-                " ON CONFLICT DO NOTHING RETURNING setting_id, checked_in_at::date"
+                " ON CONFLICT DO NOTHING"
+                " RETURNING setting_id, (checked_in_at AT TIME ZONE %s)::date",
+                [_zone_name()],
             )
             per_day = Counter((s, d) for s, d in cursor.fetchall())
             cursor.execute("TRUNCATE checkin_stage")
@@ -321,12 +368,21 @@ def _insert_checkins(values: list[tuple[int, int, dt.datetime, int]]) -> int:
                 " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 [(s, t, _sqlite_time(at), b) for s, t, at, b in values],
             )
+            # Counted per UTC minute in SQL, then turned into local days here: SQLite has no
+            # time zones, and a Python function per row would be slow at millions of rows.
             cursor.execute(
-                f"SELECT setting_id, date(checked_in_at), COUNT(*) FROM {table}"  # noqa: S608
+                f"SELECT setting_id, substr(checked_in_at, 1, 16), COUNT(*) FROM {table}"  # noqa: S608
                 " WHERE id > %s GROUP BY 1, 2",
                 [before],
             )
-            per_day = Counter({(s, d): n for s, d, n in cursor.fetchall()})
+            per_day = Counter()
+            days: dict[str, dt.date] = {}
+            local = zoneinfo.ZoneInfo(_zone_name())
+            for setting_id, minute, n in cursor.fetchall():
+                if minute not in days:
+                    at = dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC)
+                    days[minute] = at.astimezone(local).date()
+                per_day[(setting_id, days[minute])] += n
         if per_day:
             day_table = SettingDay._meta.db_table
             cursor.executemany(

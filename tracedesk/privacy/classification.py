@@ -32,7 +32,7 @@ P, S, N = Level.PERSONAL, Level.SENSITIVE, Level.NOT_PERSONAL
 CLASSIFIED_APPS = (
     "geography", "accounts", "contracts", "audit", "people", "linkage", "ingest", "cases",
     "places", "tracing", "followup", "clusters", "kpis", "messaging", "selfservice", "worker",
-    "retention",
+    "retention", "exports",
 )
 
 FIELDS: dict[str, dict[str, Level]] = {
@@ -56,6 +56,12 @@ FIELDS: dict[str, dict[str, Level]] = {
         "used_at": P,
     },
     "accounts.recoverycode": {"id": N, "user": P, "code_hash": S, "created_at": N, "used_at": P},
+    # django-otp's TOTP table, through tracedesk's proxy: the secret is stored encrypted.
+    "accounts.sealedtotpdevice": {
+        "id": N, "user": P, "name": N, "confirmed": N, "key": S, "step": N, "t0": N,
+        "digits": N, "tolerance": N, "drift": N, "last_t": P, "created_at": N,
+        "last_used_at": P, "throttling_failure_timestamp": P, "throttling_failure_count": N,
+    },
     "contracts.contractor": {"id": N, "name": N, "companies_house_number": N},
     "contracts.contract": {
         "id": N, "contractor": N, "reference": N, "title": N, "jurisdiction": N, "starts_on": N,
@@ -69,10 +75,16 @@ FIELDS: dict[str, dict[str, Level]] = {
         "id": N, "contract": N, "starts_on": N, "ends_on": N, "reason": N, "declared_by": P,
         "declared_at": N,
     },
+    # Figures of a contract's month, as issued (counts and money, never a person).
+    "contracts.issuedstatement": {
+        "id": N, "contract": N, "month": N, "figures": N, "data_version": N, "computed_at": N,
+        "issued_at": N, "issued_by": P, "csv_text": N, "csv_sha256": N, "pdf": N,
+        "pdf_sha256": N,
+    },
     "audit.auditevent": {
         "id": N, "at": P, "actor": P, "actor_role": N, "source": N, "action": N,
         "object_type": N, "object_id": P, "object_ids": P, "purpose": N, "fields": N,
-        "client_ip": P,
+        "client_ip": P, "outcome": N,
     },
     # Retention's own tables: which record ids were anonymised, and anonymised case counts.
     "retention.retentionmark": {"id": N, "model": N, "object_id": N, "anonymised_at": N},
@@ -81,7 +93,7 @@ FIELDS: dict[str, dict[str, Level]] = {
         "is_complex": N, "contacts": N, "anonymised_at": N,
     },
     "audit.readalert": {
-        "id": N, "user": P, "role": N, "period_start": N, "period_end": N, "reads": P,
+        "id": N, "user": P, "kind": N, "role": N, "period_start": N, "period_end": N, "reads": P,
         "peers": N, "peer_median": N, "peer_mad": N, "threshold": N, "created_at": N,
         "acknowledged_at": N, "acknowledged_by": N, "note": P,
     },
@@ -191,7 +203,8 @@ FIELDS: dict[str, dict[str, Level]] = {
     },
     "clusters.casewindow": {
         "id": N, "case": S, "person": P, "household_key": P, "window_from": S,
-        "window_until": S, "run": N,
+        "window_until": S, "run": N, "starts_at": S, "ends_at": S, "onset_on": S,
+        "specimen_at": S,
     },
     "clusters.caseexposure": {"id": N, "case": S, "setting": S, "exposed_on": S, "source": N},
     "tracing.tracingtask": {
@@ -248,6 +261,8 @@ FIELDS: dict[str, dict[str, Level]] = {
         "busy_seconds": P, "available_seconds": P,
     },
     "kpis.kpirefreshstate": {"id": N, "name": N, "audit_event_id": N, "refreshed_at": N},
+    # When a token was last confirmed by its holder's password; deleted with the token.
+    "exports.tokenconfirmation": {"id": N, "token": N, "confirmed_at": N},
 }
 # fmt: on
 

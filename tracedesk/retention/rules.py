@@ -233,7 +233,9 @@ RULES: list[Rule] = [
     Exempt("accounts.tracerprofile", "part of a staff account"),
     Exempt("accounts.apitoken", "part of a staff account (revoked, not deleted)"),
     Exempt("accounts.recoverycode", "part of a staff account"),
+    Exempt("accounts.sealedtotpdevice", "part of a staff account (its second factor)"),
     Exempt("contracts.forcemajeure", "a contract record; names the staff member who declared it"),
+    Exempt("contracts.issuedstatement", "a contract record; names the staff member who issued it"),
     Exempt(
         "linkage.termfrequency",
         "how common each name is across everyone: counts, linked to no person",

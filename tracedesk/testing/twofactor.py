@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracedesk.accounts.models import User
+from tracedesk.accounts.models import SealedTOTPDevice, User
 from tracedesk.accounts.twofactor import DEVICE_NAME, required_for
 
 
-def enrolled_device(user: User) -> TOTPDevice:
+def enrolled_device(user: User) -> SealedTOTPDevice:
     """The user's confirmed authenticator, created if they have none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
+        device = SealedTOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
     return device
 
 

@@ -31,7 +31,7 @@ def attempts_for(user: object) -> QuerySet[CallAttempt]:
 
 def task_for(user: object, task_id: int) -> TracingTask:
     """Return one task in the user's scope, or raise Http404."""
-    return get_object_or_404(tasks_for(user), pk=task_id)
+    return get_object_or_404(tasks_for(user).select_related("assignee"), pk=task_id)
 
 
 def queue_size_for(user: User) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tracedesk.accounts.models import User
@@ -35,7 +36,7 @@ from tracedesk.tracing.models import (
     TracingTask,
 )
 from tracedesk.tracing.priorities import contact_deadline, contact_priority
-from tracedesk.tracing.queue import eligible_tasks
+from tracedesk.tracing.queue import QUEUE_ORDER, eligible_tasks
 
 ACTIVE = [TaskStatus.OPEN, TaskStatus.CLAIMED]
 
@@ -327,45 +328,61 @@ def next_task(tracer: User, *, now: dt.datetime | None = None, source: str) -> T
     A task the tracer already holds (assigned by a supervisor, or taken and not
     yet finished) comes first. Otherwise the first open task, by priority then
     deadline, in the tracer's jurisdictions, languages and skills, that is
-    available now, is claimed: PostgreSQL locks it with ``FOR UPDATE SKIP
-    LOCKED`` so concurrent tracers pass over each other's rows; SQLite's
-    transactions take the write lock at BEGIN (``transaction_mode=IMMEDIATE``),
-    so the select-then-update runs one tracer at a time; and the update is
-    conditional on the task still being open on every database. No task: the
-    tracer is "available" and None is returned.
+    available now, is claimed by one statement, ``UPDATE ... WHERE id = (the
+    queue query) RETURNING``: PostgreSQL's queue query locks its row with ``FOR
+    UPDATE SKIP LOCKED``, so concurrent tracers pass over each other's rows and
+    the row it returns is still open; SQLite's transactions take the write lock
+    at BEGIN (``transaction_mode=IMMEDIATE``), so the statement runs one tracer
+    at a time. The update is conditional on the task still being open on every
+    database. No task: the tracer is "available" and None is returned.
+
+    One press is at most eight statements (docs/tracing.md, "What one press costs").
     """
     if not has_right(tracer, Right.WORK_TASKS):
         raise ValidationError({"tracer": f"user {tracer.pk} does not work tracing tasks"})
     now = now or timezone.now()
-    for _ in range(5):
-        with transaction.atomic():
-            held = (
-                TracingTask.objects.filter(assignee=tracer, status=TaskStatus.CLAIMED)
-                .exclude(available_from__gt=now)
-                .order_by("priority", "due_by", "pk")
-                .first()
-            )
-            if held is not None:
-                _record_state(tracer, TracerState.ON_CALL, at=now, source=source)
-                return held
-            candidates = eligible_tasks(tracer, now=now).order_by("priority", "due_by", "pk")
-            if connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True)
-            task = candidates.first()
-            if task is None:
-                _record_state(tracer, TracerState.AVAILABLE, at=now, source=source)
-                return None
-            taken = TracingTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
-                status=TaskStatus.CLAIMED, assignee=tracer, claimed_at=now
-            )
-            if not taken:  # another tracer's transaction won it: look again
-                continue
-            task.status, task.assignee, task.claimed_at = TaskStatus.CLAIMED, tracer, now
-            record_event(tracer, Action.UPDATE, task, purpose="next task", source=source,
-                         fields=["status", "assignee", "claimed_at"])  # fmt: skip
+    with transaction.atomic():
+        held = (
+            TracingTask.objects.filter(assignee=tracer, status=TaskStatus.CLAIMED)
+            .exclude(available_from__gt=now)
+            .order_by("priority", "due_by", "pk")
+            .first()
+        )
+        if held is not None:
             _record_state(tracer, TracerState.ON_CALL, at=now, source=source)
-            return task
-    return None
+            return held
+        task = _claim_first(eligible_tasks(tracer, now=now), tracer=tracer, now=now)
+        if task is None:
+            _record_state(tracer, TracerState.AVAILABLE, at=now, source=source)
+            return None
+        record_event(tracer, Action.UPDATE, task, purpose="next task", source=source,
+                     fields=["status", "assignee", "claimed_at"])  # fmt: skip
+        _record_state(tracer, TracerState.ON_CALL, at=now, source=source)
+        return task
+
+
+def _claim_first(
+    eligible: QuerySet[TracingTask], *, tracer: User, now: dt.datetime
+) -> TracingTask | None:
+    """Claim the first of ``eligible`` in queue order in one statement; None if none is left."""
+    first = eligible.order_by(*QUEUE_ORDER).values("pk")[:1]
+    if connection.features.has_select_for_update_skip_locked:
+        first = first.select_for_update(skip_locked=True)
+    queue_sql, queue_params = first.query.sql_with_params()
+    quote = connection.ops.quote_name
+    opts = TracingTask._meta
+    columns = ", ".join(quote(str(f.column)) for f in opts.concrete_fields)
+    ops = connection.ops
+    sql = (
+        f"UPDATE {quote(opts.db_table)} SET {quote('status')} = %s, "  # noqa: S608  (quoted names)
+        f"{quote('assignee_id')} = %s, {quote('claimed_at')} = %s "
+        f"WHERE {quote('id')} = ({queue_sql}) AND {quote('status')} = %s RETURNING {columns}"
+    )
+    params = [TaskStatus.CLAIMED.value, tracer.pk, ops.adapt_datetimefield_value(now),
+              *queue_params, TaskStatus.OPEN.value]  # fmt: skip
+    # A raw queryset turns the returned columns into a model with the fields' converters.
+    claimed = list(TracingTask.objects.raw(sql, params))
+    return claimed[0] if claimed else None
 
 
 # --- Task contracts used by other apps ---------------------------------------------
@@ -547,10 +564,24 @@ def _record_state(
     """``set_tracer_state`` inside a caller's transaction (no savepoint round trips)."""
     if state not in TracerState.values:
         raise ValidationError({"state": f"user {user.pk}: unknown tracer state {state!r}"})
-    current = TracerStateChange.objects.filter(user=user).order_by("-at", "-pk").first()
-    if current is not None and current.state == state:
+    at = at or timezone.now()
+    # One statement: insert the change unless the user's latest state is already ``state``.
+    quote = connection.ops.quote_name
+    table = quote(TracerStateChange._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({quote('user_id')}, {quote('state')}, {quote('at')}) "  # noqa: S608
+        f"SELECT %s, %s, %s WHERE COALESCE((SELECT {quote('state')} FROM {table} "
+        f"WHERE {quote('user_id')} = %s ORDER BY {quote('at')} DESC, {quote('id')} DESC "
+        f"LIMIT 1), '') <> %s RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [user.pk, state, connection.ops.adapt_datetimefield_value(at), user.pk, state]
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
         return None
-    change = TracerStateChange.objects.create(user=user, state=state, at=at or timezone.now())
+    change = TracerStateChange(pk=inserted[0], user=user, state=state, at=at)
     record_event(user, Action.CREATE, change, purpose=f"tracer {state}", source=source)
     return change
 

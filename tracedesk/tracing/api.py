@@ -185,7 +185,8 @@ def take_next(request: HttpRequest) -> dict[str, object]:
     task = next_task(user, source=SOURCE)
     if task is not None:
         audit_read(request, task, purpose="api: next task")
-    return {"task": task, "state": current_states([user.pk])[user.pk][0]}
+    # next_task has just put the tracer in this state: no need to read it back.
+    return {"task": task, "state": TracerState.ON_CALL if task else TracerState.AVAILABLE}
 
 
 @router.get("/tasks/mine", response=list[TaskOut], operation_id="my_tasks")

@@ -99,8 +99,10 @@ def change_state(request: HttpRequest) -> HttpResponse:
 def _task_context(request: HttpRequest, task: TracingTask, **extra: Any) -> dict[str, Any]:
     script = script_for(task)
     window = exposure_window(task.case) if task.case and task.kind == "reach_case" else None
+    person = task.contact.person if task.contact else task.case.person if task.case else None
     return {
         "task": task,
+        "person": person,  # the one to call; None for a setting's task
         "script": script,
         "mine": task.status == TaskStatus.CLAIMED and task.assignee_id == request.user.pk,
         "attempts": task.attempts.select_related("tracer").order_by("started_at"),

@@ -185,7 +185,9 @@ def _fuzz(
         if response.status_code >= 500:
             problems.append(f"{where}: {response.status_code}")
             return
-        text = response.content.decode(errors="replace")
+        # Exports stream: read every chunk, so a streamed file is checked for scope too.
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode(errors="replace")
         leaked = [value for value in forbidden if value in text]
         if leaked and response.status_code < 300:
             problems.append(f"{where}: returned out-of-scope values {leaked}")

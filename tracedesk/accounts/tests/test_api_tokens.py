@@ -18,11 +18,13 @@ from tracedesk.cases.models import Contact
 from tracedesk.cases.tests.test_api import MATRIX as CASES_MATRIX
 from tracedesk.clusters.tests.test_api import MATRIX as CLUSTERS_MATRIX
 from tracedesk.contracts.tests.test_api import MATRIX as CONTRACTS_MATRIX
+from tracedesk.exports.tests.test_api import MATRIX as EXPORTS_MATRIX
 from tracedesk.ingest.tests.test_api import MATRIX as INGEST_MATRIX
 from tracedesk.linkage.tests.test_api import MATRIX as LINKAGE_MATRIX
 from tracedesk.linkage.tests.test_decisions import MATRIX as DECISIONS_MATRIX
 from tracedesk.linkage.tests.test_household_views import MATRIX as HOUSEHOLD_MATRIX
 from tracedesk.people.tests.test_api import MATRIX as PEOPLE_MATRIX
+from tracedesk.places.tests.test_upload import MATRIX as PLACES_MATRIX
 from tracedesk.testing.api_routes import (
     RouteCall,
     api_route_matrix,
@@ -41,8 +43,10 @@ MATRIX: dict[tuple[str, str], RouteCall] = {
     **HOUSEHOLD_MATRIX,
     **DECISIONS_MATRIX,
     **CLUSTERS_MATRIX,
+    **PLACES_MATRIX,
     **TRACING_MATRIX,
     **CONTRACTS_MATRIX,
+    **EXPORTS_MATRIX,
 }
 ROUTES = sorted(MATRIX)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

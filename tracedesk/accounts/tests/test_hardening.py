@@ -273,4 +273,15 @@ def test_deploy_checks_are_clean_with_production_settings(
     settings.SECURE_HSTS_SECONDS = 63072000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
+    settings.TOTP_KEY_CONFIGURED = True  # TRACEDESK_TOTP_KEY given, as production must
     call_command("check", deploy=True, fail_level="WARNING")
+
+
+def test_deploy_checks_refuse_a_generated_totp_key(settings: Any) -> None:
+    """The authenticator-secret key generated next to the data is for development only."""
+    from tracedesk.accounts.checks import check_totp_key
+
+    settings.TOTP_KEY_CONFIGURED = False
+    assert [message.id for message in check_totp_key()] == ["accounts.W001"]
+    settings.TOTP_KEY_CONFIGURED = True
+    assert check_totp_key() == []

@@ -11,10 +11,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracedesk.accounts import twofactor
-from tracedesk.accounts.models import RecoveryCode
+from tracedesk.accounts.models import RecoveryCode, SealedTOTPDevice
 from tracedesk.audit.models import AuditEvent
 from tracedesk.testing.api_routes import bearer_token
 from tracedesk.testing.twofactor import enrolled_device
@@ -27,7 +26,7 @@ def password_step(client: Client, username: str) -> Any:
     return client.get(response["Location"])
 
 
-def code_after(device: TOTPDevice, seconds: int) -> str:
+def code_after(device: SealedTOTPDevice, seconds: int) -> str:
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=seconds), tick=False):
         return twofactor.current_code(device)
 
@@ -48,7 +47,7 @@ def test_first_sign_in_of_a_two_factor_role_sets_up_the_app(world: World, person
     assert basic.status_code == 401
     page = client.get(reverse("two-factor-setup"))
     assert b"<svg" in page.content and b"QR code" in page.content
-    device = TOTPDevice.objects.get(user=world.users[persona], confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=world.users[persona], confirmed=False)
     secret = re.search(rb'class="secret">([A-Z2-7]+)<', page.content)
     assert secret is not None and secret.group(1).decode() == twofactor.secret_base32(device)
 
@@ -148,7 +147,7 @@ def test_an_administrator_resets_a_lost_authenticator(world: World, login: Any) 
     admin = login("admin")
     response = admin.post(reverse("user-reset-two-factor", kwargs={"user_id": supervisor.pk}))
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=supervisor).exists()
+    assert not SealedTOTPDevice.objects.filter(user=supervisor).exists()
     assert not RecoveryCode.objects.filter(user=supervisor).exists()
     event = AuditEvent.objects.get(purpose="two-factor sign-in reset")
     assert event.actor == world.users["admin"]
@@ -160,7 +159,7 @@ def test_an_administrator_resets_a_lost_authenticator(world: World, login: Any) 
         follow=True,
     )
     assert b"Ask another administrator" in own.content
-    assert TOTPDevice.objects.filter(user=world.users["admin"]).exists()
+    assert SealedTOTPDevice.objects.filter(user=world.users["admin"]).exists()
 
 
 def test_new_recovery_codes_need_a_recent_confirmation(

@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tracedesk.accounts.actions import issue_token
 from tracedesk.api import api
-from tracedesk.audit.models import Action, AuditEvent
+from tracedesk.audit.models import Action, AuditEvent, Outcome
 from tracedesk.ingest.models import IngestBatch
 from tracedesk.ingest.pipeline import ingest_file
 from tracedesk.ingest.tests.feeds import row, write_csv
@@ -97,6 +98,7 @@ WEB_READS_ELSEWHERE: dict[str, str] = {
     "export-kpis": "exports", "export-dataset": "exports", "message-outbox": "messaging",
     "check-in": "followup", "tracing-work": "tracing", "tracing-task": "tracing",
     "tracing-console": "tracing", "user-list": "accounts", "user-detail": "accounts",
+    "checkin-detail": "places",
 }  # fmt: skip
 WEB_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "home": "redirects to the role's home page",
@@ -106,6 +108,8 @@ WEB_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "admin-home": "staff accounts, not personal records; account changes are audited actions",
     "ingest-list": "batch metadata: file names, formats and counts",
     "ingest-progress": "a batch's reconciliation counts",
+    "checkin-list": "check-in import metadata: file names and counts",
+    "checkin-progress": "a check-in import's reconciliation counts",
     "contract-list": "contracts and their service levels",
     "contract-detail": "a contract's service levels",
     "contract-statement": "a month's service-level figures and credits (aggregates)",
@@ -128,6 +132,8 @@ WEB_WITHOUT_PERSONAL_DATA: dict[str, str] = {
 }
 WEB_WRITES: dict[str, str] = {
     "ingest-upload": "POST: the ingest actions audit every record written",
+    "checkin-upload": "POST: the places import audits every record written",
+    "contract-statement-issue": "POST: audited by the contracts action",
     "review-decide": "POST: decide_review audits the decision and any merge",
     "merge-undo": "POST: unmerge audits every record moved back",
     "audit-acknowledge": "POST: acknowledge_alert audits the review",
@@ -182,6 +188,15 @@ API_READS: dict[tuple[str, str], tuple[str, Url]] = {
         lambda t: f"/api/ingest-batches/{t.batch.pk}/rejections",
     ),
 }
+# The API reads above that return a list: each event must name exactly the ids returned.
+API_LISTS: dict[tuple[str, str], str] = {
+    ("GET", "/api/people"): "people.person",
+    ("GET", "/api/cases"): "cases.case",
+    ("GET", "/api/cases/{case_id}/contacts"): "cases.contact",
+    ("GET", "/api/contacts"): "cases.contact",
+    ("GET", "/api/match-reviews"): "linkage.matchreview",
+    ("GET", "/api/ingest-batches/{batch_id}/rejections"): "ingest.rejectedrecord",
+}
 API_READS_ELSEWHERE: dict[tuple[str, str], str] = {
     ("GET", "/api/household-proposals"): "linkage",
     ("GET", "/api/people/{person_id}/match-decisions"): "linkage",
@@ -194,6 +209,14 @@ API_READS_ELSEWHERE: dict[tuple[str, str], str] = {
     ("GET", "/api/tasks/{task_id}"): "tracing",
     ("GET", "/api/tasks/{task_id}/script"): "tracing",
     ("GET", "/api/queue"): "tracing",
+    ("GET", "/api/checkin-batches/{batch_id}/rejections"): "places",
+    ("GET", "/api/exports/cases"): "exports",
+    ("GET", "/api/exports/cases-pseudonymised"): "exports",
+    ("GET", "/api/exports/contacts"): "exports",
+    ("GET", "/api/exports/contacts-pseudonymised"): "exports",
+    ("GET", "/api/exports/kpis"): "exports",
+    ("GET", "/api/exports/people"): "exports",
+    ("GET", "/api/exports/tasks"): "exports",
 }
 API_WITHOUT_PERSONAL_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/ingest-batches"): "batch metadata and reconciliation counts",
@@ -201,6 +224,9 @@ API_WITHOUT_PERSONAL_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/contracts"): "contracts and their service levels",
     ("GET", "/api/contracts/{contract_id}"): "a contract's service levels",
     ("GET", "/api/contracts/{contract_id}/statements/{month}"): "a month's figures (aggregates)",
+    ("GET", "/api/checkin-batches"): "check-in import metadata and counts",
+    ("GET", "/api/checkin-batches/{batch_id}"): "one check-in import's metadata and counts",
+    ("GET", "/api/exports"): "the datasets one may export",
 }
 AUDIT_CALLS = ("audit_read(", "audit_export(", "record_event(", "record_events(")
 
@@ -300,30 +326,94 @@ def test_each_web_read_writes_an_event(
         assert not [value for value in _values_of(things.world) if value and value in text]
 
 
+def _listed_ids(body: object) -> list[int]:
+    """The ids of the records an API list returned: a page's items, or a bare list."""
+    items = body.get("items", []) if isinstance(body, dict) else body
+    assert isinstance(items, list)
+    return sorted(item["id"] for item in items)
+
+
 @pytest.mark.parametrize("route", sorted(API_READS), ids=" ".join)
 def test_each_api_read_writes_an_event(things: Things, route: tuple[str, str]) -> None:
     persona, url = API_READS[route]
     user = things.world.users[persona]
     _, key = issue_token(user, "audit walk", actor=None, source="tests")
     client = Client(headers={"Authorization": f"Bearer {key}"})
-    events = _new_events(lambda: client.get(url(things)).status_code)
+    responses: list[Any] = []
+
+    def fetch() -> int:
+        responses.append(client.get(url(things)))
+        return 200
+
+    events = _new_events(fetch)
+    (response,) = responses
+    assert response.status_code == 200
     reads = [e for e in events if e.action in READS]
     assert reads, f"{route}: no read event"
     for event in reads:
-        assert (event.actor, event.source) == (user, "api")
+        assert (event.actor, event.source, event.outcome) == (user, "api", Outcome.DONE)
         text = f"{event.object_id} {event.object_ids} {event.purpose}"
         assert not [value for value in _values_of(things.world) if value and value in text]
+    # A list or search names exactly the records it returned, like a web list.
+    lists = [e for e in reads if e.action == Action.LIST]
+    if route in API_LISTS:
+        (event,) = lists
+        assert event.object_type == API_LISTS[route]
+        returned = _listed_ids(response.json())
+        assert returned, f"{route}: the walk returned no rows, so it proves nothing"
+        assert sorted(event.object_ids) == returned
+    else:
+        assert not lists, f"{route} records a list: add it to API_LISTS"
+
+
+def test_api_lists_record_only_the_page_they_returned(things: Things) -> None:
+    """Paging: the event names the rows of this page, not every row the query matched."""
+    user = things.world.users["tracer_a"]
+    _, key = issue_token(user, "audit walk", actor=None, source="tests")
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    every = _listed_ids(client.get("/api/people?limit=100").json())
+    assert len(every) >= 2
+    responses: list[Any] = []
+
+    def fetch() -> int:
+        responses.append(client.get("/api/people?limit=1&offset=1"))
+        return 200
+
+    events = _new_events(fetch)
+    (event,) = events
+    assert event.object_ids == _listed_ids(responses[0].json())
+    assert len(event.object_ids) == 1 and event.object_ids[0] in every
+
+
+def test_every_api_operation_goes_through_the_audit_wrapper() -> None:
+    """The mechanism is installed once for the whole API, so a new list route is covered."""
+    operations = [
+        operation
+        for router in api._get_bound_routers()
+        for view in router.path_operations.values()
+        for operation in view.operations
+    ]
+    assert operations
+    for operation in operations:
+        assert getattr(operation.view_func, "audited", False), (
+            f"{operation.path} is not wrapped by audited_api_operation"
+        )
 
 
 def test_a_refused_read_writes_no_read_event(world: World, login: Callable[[str], Client]) -> None:
-    """A 404 outside scope or a 403 shows nothing, so it records no read."""
-    before = AuditEvent.objects.count()
+    """A 404 outside scope or a 403 shows nothing, so it records no read: only the refusal."""
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     client = login("tracer_b")
     assert (
         client.get(reverse("person-detail", args=[world.district(A).person.pk])).status_code == 404
     )
     assert login("analyst").get(reverse("case-list")).status_code == 403
-    assert AuditEvent.objects.count() == before
+    events = AuditEvent.objects.filter(pk__gt=before)
+    assert not events.filter(outcome=Outcome.DONE).exists()
+    assert sorted(events.values_list("outcome", flat=True)) == [
+        Outcome.NOT_FOUND,
+        Outcome.REFUSED,
+    ]
 
 
 def test_a_search_names_the_records_it_showed_never_the_terms(

@@ -92,3 +92,30 @@ def test_the_chain_page_draws_an_svg_with_a_table_and_hides_other_areas(
     assert f"Case {a.pk}" in html and f"Case {b.pk}" not in html
     assert "Case elsewhere" in html and "outside your area" in html
     assert login("tracer_b").get(reverse("case-chain", args=[a.pk])).status_code == 404
+
+
+def test_the_browser_graph_data_holds_the_same_links_and_hides_other_areas(
+    world: World, login: Callable[[str], Client]
+) -> None:
+    import json
+
+    a = make_case(world.leeds, specimen_on=TODAY - dt.timedelta(days=9), house=1)
+    b = make_case(world.camden, specimen_on=TODAY - dt.timedelta(days=3), house=4,
+                  postcode="NW1 2BB")  # fmt: skip
+    _names(a, b, "work", TODAY - dt.timedelta(days=8))
+    response = login("tracer_a").get(reverse("case-chain", args=[a.pk]))
+    html = response.content.decode()
+    start = html.index('<script id="chain-graph-data" type="application/json">')
+    data = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    nodes = {n["data"]["id"]: n["data"] for n in data["nodes"]}
+    assert nodes[f"case-{a.pk}"]["label"] == f"Case {a.pk}"
+    assert nodes["elsewhere-1"] == {"id": "elsewhere-1", "label": "Case elsewhere", "case": None,
+                                    "generation": 1, "kind": "case"}  # fmt: skip
+    assert [(e["data"]["source"], e["data"]["target"]) for e in data["edges"]] == [
+        (f"case-{a.pk}", "elsewhere-1")
+    ]
+    assert b.pk not in {n["case"] for n in nodes.values()}
+    assert f"case-{b.pk}" not in nodes
+    # Scripts come from our static files only: no inline code, no CDN.
+    assert "/static/clusters/vendor/cytoscape/cytoscape.min.js" in html
+    assert "<script>" not in html and "onclick" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -74,7 +75,13 @@ def test_the_page_shows_timeline_cases_log_and_audits(world, login) -> None:
     assert "Timeline" in text and "Household 2" in text and "Proposed" in text
     for link in cluster.members.all():
         assert f"Case {link.case_id}" in text
-    assert "<script" not in text.split("</head>")[1]  # nothing inline
+    # Nothing inline: scripts are static files; the chain's data is JSON, never executed.
+    body = text.split("</head>")[1]
+    scripts = re.findall(r"<script[^>]*>", body)
+    assert scripts and all(
+        ' src="/static/' in tag or 'type="application/json"' in tag for tag in scripts
+    ), scripts
+    assert re.search(r'<script id="chain-graph-data" type="application/json">', body)
     assert AuditEvent.objects.filter(
         object_type="clusters.cluster", object_id=str(cluster.pk), action="view"
     ).exists()

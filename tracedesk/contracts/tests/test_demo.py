@@ -16,6 +16,12 @@ def test_the_demo_contract_covers_the_nation_and_has_a_statement(world: World) -
     assert contract.force_majeure.count() == 1
     assert summary.startswith("Contract TT-DEMO-7:") and "service credit £" in summary
     assert AuditEvent.objects.filter(object_type="contracts.contract", source="demo").count() == 1
+    # The month shown is issued by the world's administrator once it is over (the world's
+    # records are a day old, so early in a month the contract starts this month).
+    issued = contract.issued.first()
+    assert (", issued" in summary) == (issued is not None)
+    if issued is not None:
+        assert issued.issued_by == world.users["admin"]
 
 
 def test_without_an_outbreak_there_is_no_demo_contract(db: None) -> None:

@@ -22,6 +22,7 @@ CONTRACTS_ROUTES = {
     "contract-statement-csv",
     "contract-statement-pdf",
     "contract-statement-records",
+    "contract-statement-issue",  # test_issued.py
     "force-majeure-declare",
 }
 READERS = {"supervisor_a", "health_protection", "analyst", "admin"}  # the statistics right

@@ -61,6 +61,7 @@ def test_every_route_is_in_the_matrix() -> None:
     from tracedesk.linkage.tests.test_household_views import ROUTES as HOUSEHOLD_ROUTES
     from tracedesk.linkage.tests.test_views import LINKAGE_ROUTES
     from tracedesk.messaging.tests.test_views import MESSAGING_ROUTES, PUBLIC_ROUTES
+    from tracedesk.places.tests.test_upload import CHECKIN_ROUTES
     from tracedesk.publications.tests.test_bulletin import PUBLICATIONS_ROUTES
     from tracedesk.tracing.tests.test_views import TRACING_ROUTES
 
@@ -74,6 +75,7 @@ def test_every_route_is_in_the_matrix() -> None:
         | HOUSEHOLD_ROUTES
         | ACCOUNTS_ROUTES
         | CLUSTER_ROUTES
+        | CHECKIN_ROUTES
         | MESSAGING_ROUTES
         | PUBLIC_ROUTES
         | TRACING_ROUTES

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -80,6 +81,13 @@ def parse_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
+# Names, towns, dates of birth and postcodes repeat across a register of millions: each
+# distinct value is normalised once (bounded caches, so unique values such as e-mail
+# addresses only cycle through them).
+_cached = functools.lru_cache(maxsize=1 << 17)
+
+
+@_cached
 def normalise_name(text: str) -> str:
     """Strip, collapse inner whitespace and casefold a name or free-text value."""
     return " ".join(text.split()).casefold()
@@ -90,6 +98,7 @@ def normalise_phone(text: str) -> str:
     return re.sub(r"[^0-9]", "", text)
 
 
+@_cached
 def normalise_postcode_loose(text: str) -> str:
     """Upper-case a postcode with one space before the inward code, even if not a UK one."""
     compact = re.sub(r"\s+", "", text).upper()
@@ -105,12 +114,16 @@ def normalise_postcode_loose(text: str) -> str:
 
 def normalise_dob(text: str, *, today: date | None = None) -> str | None:
     """Return a date of birth as ISO ``YYYY-MM-DD``, "" if blank, or None if unreadable."""
+    return _normalise_dob(text, today or datetime.now(tz=UTC).date())
+
+
+@_cached
+def _normalise_dob(text: str, limit: date) -> str | None:
     value = text.strip()
     if not value:
         return ""
     # Spreadsheets export datetimes ("1980-04-03 00:00:00"); keep the date part.
     value = value.split(" ")[0].split("T")[0]
-    limit = today or datetime.now(tz=UTC).date()
     for fmt in _DOB_FORMATS:
         try:
             # The format is naive on purpose: a date of birth has no time zone.
@@ -128,18 +141,19 @@ def normalise_national_id(text: str) -> str:
     return re.sub(r"[\s-]", "", text).upper()
 
 
+@_cached
 def normalise_sex(text: str) -> str:
     """Map common spellings of sex to ``m``/``f``; keep other values casefolded."""
     value = normalise_name(text)
     return _SEX.get(value, value)
 
 
-_NORMALISERS = {
+_NORMALISERS: dict[str, Callable[[str], str]] = {
     "first_name": normalise_name,
     "last_name": normalise_name,
     "sex": normalise_sex,
     "phone": normalise_phone,
-    "email": normalise_name,
+    "email": lambda text: " ".join(text.split()).casefold(),  # unique: not worth caching
     "address_line1": normalise_name,
     "address_line2": normalise_name,
     "town": normalise_name,
@@ -210,6 +224,13 @@ def _read_records(
     seen: dict[str, int] = {}
     today = datetime.now(tz=UTC).date()
     row_number = 0
+    # (field, position in the row or None, normaliser) for every field but the date of birth.
+    plan = [
+        (name, index[columns[name]] if name in columns else None, _NORMALISERS[name])
+        for name in FIELDS
+        if name != "dob"
+    ]
+    dob_at = index[columns["dob"]] if "dob" in columns else None
     for row in rows:
         if not any(cell.strip() for cell in row):
             continue
@@ -232,17 +253,16 @@ def _read_records(
                 )
         seen[record_id] = row_number
         record: Record = {"record_id": record_id}
-        for name in FIELDS:
-            source = columns.get(name)
-            raw = cells[index[source]] if source is not None else ""
-            if name == "dob":
-                dob = normalise_dob(raw, today=today)
-                if dob is None:
-                    warnings.append(f"row {row_number}: unreadable dob in column {source!r}")
-                    dob = ""
-                record[name] = dob
-            else:
-                record[name] = _NORMALISERS[name](raw)
+        for name, position, normalise in plan:
+            record[name] = normalise(cells[position]) if position is not None else ""
+        if dob_at is not None:
+            dob = _normalise_dob(cells[dob_at], today)
+            if dob is None:
+                warnings.append(f"row {row_number}: unreadable dob in column {columns['dob']!r}")
+                dob = ""
+            record["dob"] = dob
+        else:
+            record["dob"] = ""
         records.append(record)
     if records and not any(record[name] for record in records for name in NAME_FIELDS):
         raise ValueError("no usable name columns: every first_name and last_name value is empty")

@@ -6,9 +6,13 @@ input record gets exactly one cluster id, and the caller decides what to do with
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import math
-from collections.abc import Callable, Sequence
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +83,7 @@ DEFAULT_LEVELS: dict[str, dict[str, tuple[float, float]]] = {
 _M_FLOOR = 1e-3
 _U_FLOOR = 1e-6
 _DEFAULT_PRIOR = 1e-4
+DUCKDB_MEMORY = "2GB"
 
 
 class BackendNotAvailableError(ValueError):
@@ -149,32 +154,71 @@ def soundex(text: str) -> str:
     return result.ljust(4, "0")
 
 
-def _prepare_rows(records: Sequence[Record]) -> list[dict[str, str | None]]:
-    """Add the derived columns Splink blocks and compares on; "" becomes NULL."""
-    rows: list[dict[str, str | None]] = []
+_soundex = functools.lru_cache(maxsize=1 << 16)(lambda text: soundex(text))
+
+
+def _prepare_columns(records: Sequence[Record], *, seed: int) -> dict[str, list[str | None]]:
+    """The table Splink blocks and compares on, column by column ("" becomes NULL).
+
+    Built as columns, not one dict per record: at a million records the difference is
+    gigabytes. ``em_bucket`` is a random number per record (seeded) that training uses
+    to sample pairs (``_em_rule``).
+    """
+    rng = random.Random(seed)  # noqa: S311  (sampling, not a secret)
+    columns: dict[str, list[str | None]] = {name: [] for name in PREPARED_COLUMNS}
+    put = {name: values.append for name, values in columns.items()}
     for record in records:
         dob = record.get("dob", "")
         postcode = record.get("postcode", "")
         first_name = record.get("first_name", "")
         last_name = record.get("last_name", "")
-        row: dict[str, str] = {
-            "unique_id": record["record_id"],
-            "first_name": first_name,
-            "last_name": last_name,
-            "first_name_phonetic": soundex(first_name),
-            "last_name_phonetic": soundex(last_name),
-            "first_initial": first_name[:1],
-            "dob": dob,
-            "birth_year": dob[:4],
-            "postcode": postcode,
-            "postcode_district": postcode.split(" ")[0] if " " in postcode else "",
-            "phone": record.get("phone", ""),
-            "email": record.get("email", ""),
-            "national_id": record.get("national_id", ""),
-            "sex": record.get("sex", ""),
-        }
-        rows.append({key: value or None for key, value in row.items()})
-    return rows
+        put["unique_id"](record["record_id"])
+        put["first_name"](first_name or None)
+        put["last_name"](last_name or None)
+        put["first_name_phonetic"](_soundex(first_name) or None)
+        put["last_name_phonetic"](_soundex(last_name) or None)
+        put["first_initial"](first_name[:1] or None)
+        put["dob"](dob or None)
+        put["birth_year"](dob[:4] or None)
+        put["postcode"](postcode or None)
+        put["postcode_district"](postcode.split(" ")[0] if " " in postcode else None)
+        put["phone"](record.get("phone") or None)
+        put["email"](record.get("email") or None)
+        put["national_id"](record.get("national_id") or None)
+        put["sex"](record.get("sex") or None)
+        put["em_bucket"](str(rng.randrange(EM_BUCKETS)))
+    return columns
+
+
+PREPARED_COLUMNS = (
+    *("unique_id", "first_name", "last_name", "first_name_phonetic", "last_name_phonetic"),
+    *("first_initial", "dob", "birth_year", "postcode", "postcode_district", "phone", "email"),
+    *("national_id", "sex", "em_bucket"),
+)
+EM_BUCKETS = 1 << 12
+# Expectation maximisation needs a few million pairs, not billions: a session whose block
+# would give more compares a uniform sample of them (``_em_rule``).
+EM_PAIR_BUDGET = 2_000_000
+
+
+def _pairs_within(values: Sequence[str | None]) -> int:
+    """How many pairs blocking on exactly these values (NULLs never pair) would compare."""
+    return sum(n * (n - 1) // 2 for value, n in Counter(values).items() if value is not None)
+
+
+def _em_rule(column: str, values: Sequence[str | None]) -> Any:
+    """Block an EM session on ``column`` — on a random 1/k of its pairs when there are more
+    than ``EM_PAIR_BUDGET``. Two records share a bucket whatever their match status, so
+    the sample keeps the block's mix of matches and non-matches, which is what EM learns
+    from; the smallest k that fits the budget keeps as many true pairs as possible."""
+    from splink import block_on
+
+    pairs = _pairs_within(values)
+    if pairs <= EM_PAIR_BUDGET:
+        return block_on(column)
+    k = min(EM_BUCKETS, 1 << math.ceil(math.log2(pairs / EM_PAIR_BUDGET)))
+    logger.info("EM on %s: %d pairs, sampling 1 in %d", column, pairs, k)
+    return block_on(column, f"(CAST(em_bucket AS INTEGER) % {k})")
 
 
 def _comparisons(columns_with_values: set[str]) -> list[Any]:
@@ -263,8 +307,13 @@ def _comparisons(columns_with_values: set[str]) -> list[Any]:
 def _blocking_rules() -> list[Any]:
     from splink import block_on
 
+    # Surname and birth year alone is the widest block: 30 million pairs at a million
+    # people (a common surname holds ~100 people a year). Its first initial cuts that
+    # twentyfold; a first name changed at its first letter (a nickname) is still found
+    # by surname and exact date of birth, or by postcode, phone or e-mail.
     return [
-        block_on("last_name", "birth_year"),
+        block_on("last_name", "birth_year", "first_initial"),
+        block_on("last_name", "dob"),
         block_on("postcode", "first_initial"),
         block_on("phone"),
         block_on("national_id"),
@@ -279,16 +328,11 @@ def _check_backend(backend: str) -> None:
     if backend == "spark":
         try:
             import pyspark  # noqa: F401
-            import splink.backends.spark  # noqa: F401
         except ImportError:
             raise BackendNotAvailableError(
-                "the spark backend is selectable for national-scale runs but needs pyspark "
-                "installed (pip install 'splink[spark]'); use backend 'duckdb' otherwise"
+                "the spark backend needs pyspark and Java 17 (pip install 'tracedesk[spark]');"
+                " use backend 'duckdb' otherwise"
             ) from None
-        raise BackendNotAvailableError(
-            "the spark backend is selectable for national-scale runs but is not wired up yet "
-            "(it needs a configured SparkSession); use backend 'duckdb' for now"
-        )
 
 
 def _natural_key(record_id: str) -> tuple[int, int, str]:
@@ -375,7 +419,7 @@ def dedupe(
     backend: str = "duckdb",
     threshold: float = 0.9,
     seed: int = 1,
-    max_pairs: float = 5e6,
+    max_pairs: float = 2e6,
 ) -> DedupeResult:
     """Train a Splink model on ``records``, link pairs at ``threshold`` and cluster them."""
     if not 0.0 < threshold < 1.0:
@@ -393,8 +437,8 @@ def dedupe(
             seed=seed,
             backend=backend,
         )
-    linked, prior, settings = _run_duckdb(
-        records, threshold=threshold, seed=seed, max_pairs=max_pairs
+    linked, prior, settings = _run_splink(
+        records, backend=backend, threshold=threshold, seed=seed, max_pairs=max_pairs
     )
     links = _without_household_pairs(records, linked)
     return DedupeResult(
@@ -438,21 +482,75 @@ def _without_household_pairs(
     ]
 
 
-def _run_duckdb(
-    records: Sequence[Record], *, threshold: float, seed: int, max_pairs: float
-) -> tuple[list[tuple[str, str]], float, dict[str, Any]]:
+@contextlib.contextmanager
+def _database(backend: str, frame: Any) -> Iterator[tuple[Any, Any]]:
+    """Splink's database API for ``backend`` and the table to give it."""
+    if backend == "spark":
+        from splink import SparkAPI
+
+        spark = spark_session()
+        table = spark.createDataFrame(frame.astype(object).where(frame.notna(), None))
+        yield SparkAPI(spark_session=spark), table
+        return
     import duckdb
+    from splink import DuckDBAPI
+
+    connection = duckdb.connect(":memory:")
+    try:
+        # Leave room for the Python side on a small machine; DuckDB spills past it.
+        connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+        yield DuckDBAPI(connection=connection), frame
+    finally:
+        connection.close()
+
+
+def spark_session() -> Any:
+    """A local Spark session with Splink's similarity functions (its jar) registered.
+
+    On a cluster, create the session with the cluster's master before calling ``dedupe``:
+    ``getOrCreate`` returns it. Locally it uses every core (``local[*]``),
+    ``TRACEDESK_SPARK_DRIVER_MEMORY`` (default 4g) and ``TRACEDESK_SPARK_PARTITIONS``
+    shuffle partitions (default 16; a small batch runs faster with 1 or 2).
+    """
+    import os
+    import tempfile
+
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    spark = (
+        SparkSession.builder.appName("tracedesk-dedupe")
+        .master(os.environ.get("TRACEDESK_SPARK_MASTER", "local[*]"))
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", os.environ.get("TRACEDESK_SPARK_DRIVER_MEMORY", "4g"))
+        .config(
+            "spark.sql.shuffle.partitions",
+            os.environ.get("TRACEDESK_SPARK_PARTITIONS", "16"),  # a few per core
+        )
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="tracedesk-spark-"))
+    return spark
+
+
+def _run_splink(
+    records: Sequence[Record], *, backend: str, threshold: float, seed: int, max_pairs: float
+) -> tuple[list[tuple[str, str]], float, dict[str, Any]]:
     import pandas as pd
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import Linker, SettingsCreator
 
     # Splink exports no public exception module in 4.x; this is where EM raises from.
     from splink.internals.exceptions import EMTrainingException
 
-    rows = _prepare_rows(records)
-    columns_with_values = {key for row in rows for key, value in row.items() if value}
-    frame = pd.DataFrame.from_records(rows, columns=list(rows[0]))
-    connection = duckdb.connect(":memory:")
-    try:
+    columns = _prepare_columns(records, seed=seed)
+    columns_with_values = {name for name, values in columns.items() if any(values)}
+    em_rules = [_em_rule(column, columns[column]) for column in ("birth_year", "last_name")]
+    frame = pd.DataFrame(columns, dtype=object)
+    del columns
+    with _database(backend, frame) as (db_api, table):
         settings = SettingsCreator(
             link_type="dedupe_only",
             unique_id_column_name="unique_id",
@@ -461,18 +559,17 @@ def _run_duckdb(
             retain_intermediate_calculation_columns=False,
             retain_matching_columns=False,
         )
-        db_api = DuckDBAPI(connection=connection)
-        linker = Linker(frame, settings, db_api=db_api, set_up_basic_logging=False)
+        linker = Linker(table, settings, db_api=db_api, set_up_basic_logging=False)
         _estimate_prior(linker)
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         # Each session fixes the comparisons its blocking columns feed, so two sessions on
         # different columns train every comparison. Both blocks are broad enough to hold
         # non-matches (a whole birth year, a surname): blocking on exact dob left EM seeing
         # only true pairs, and households sharing surname, address and phone were merged.
-        for column in ("birth_year", "last_name"):
+        for column, rule in zip(("birth_year", "last_name"), em_rules, strict=True):
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on(column), estimate_without_term_frequencies=True
+                    rule, estimate_without_term_frequencies=True
                 )
             except EMTrainingException:
                 # Tiny inputs can leave a session with no pairs; the defaults then stand.
@@ -481,7 +578,7 @@ def _run_duckdb(
         # Rules that find no certain matches leave a prior of 0, which would forbid all links.
         if not model.get("probability_two_random_records_match"):
             model["probability_two_random_records_match"] = _DEFAULT_PRIOR
-        scorer = Linker(frame, model, db_api=db_api, set_up_basic_logging=False)
+        scorer = Linker(table, model, db_api=db_api, set_up_basic_logging=False)
         predictions = scorer.inference.predict(threshold_match_probability=threshold)
         links = sorted(
             (str(pair["unique_id_l"]), str(pair["unique_id_r"]))
@@ -490,8 +587,6 @@ def _run_duckdb(
         )
         prior = float(model.get("probability_two_random_records_match") or _DEFAULT_PRIOR)
         return links, prior, model
-    finally:
-        connection.close()
 
 
 def _estimate_prior(linker: Any) -> None:

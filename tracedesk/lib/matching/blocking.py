@@ -14,12 +14,24 @@ import hashlib
 from tracedesk.lib.matching.records import Prepared, Record, prepare
 
 MAX_KEY_LENGTH = 80
+NAME_IN_DISTRICT = "nd:"
+"""Prefix of the key made of the full name and the postcode district."""
 
 
-def blocking_keys(record: Record | Prepared) -> set[str]:
-    """Return the blocking keys of a record; a missing field gives no key."""
+def blocking_keys(record: Record | Prepared, near: str = "") -> set[str]:
+    """Return the blocking keys of a record; a missing field gives no key.
+
+    ``near`` is the postcode district where the record was met when it has no postcode
+    of its own (a contact named without an address: the district of the case who named
+    them). The ``nd`` key (full name in a district) is the only one that uses it: it is
+    how a contact known by nothing but a name is found again, and only next to the
+    people who could have named them, where a namesake is rare.
+    """
     person = prepare(record)
     keys: set[str] = set()
+    district = person.district or near
+    if person.first_name and person.last_name and district:
+        keys.add(f"{NAME_IN_DISTRICT}{person.first_name}|{person.last_name}|{district}")
     year = str(person.dob.year) if person.dob else ""
     if person.last_phonetic and year:
         keys.add(f"nb:{person.last_phonetic}|{year}")

@@ -128,3 +128,19 @@ def test_the_console_shows_depth_tracers_and_assigns(
     assert tracer.post(reverse("tracing-next"))["Location"] == reverse(
         "tracing-task", args=[task.pk]
     )
+
+
+def test_a_settings_task_page_names_the_place(world: World, login: Callable[[str], Client]) -> None:
+    """A "notify a setting" task has no person to call: its page shows the place instead."""
+    from tracedesk.tracing.actions import open_task
+    from tracedesk.tracing.models import TaskKind
+
+    setting = world.district("a").setting
+    task = open_task(
+        TaskKind.NOTIFY_SETTING, setting=setting, due_by=timezone.now() + dt.timedelta(hours=4),
+        actor=None, source="tests",
+    )  # fmt: skip
+    page = login("tracer_a").get(reverse("tracing-task", args=[task.pk]))
+    assert page.status_code == 200
+    assert f"{task.get_kind_display()}: {setting.name}" in page.content.decode()
+    assert "Date of birth" not in page.content.decode()

@@ -34,7 +34,18 @@ def test_keys_are_deterministic() -> None:
         "pl:LS6 3AB|OKFR",
         "ph:07700900123",
         "em:aisha@example.org",
+        "nd:aisha|okafor|LS6",
     }
+
+
+def test_a_name_alone_gets_a_key_only_with_a_district() -> None:
+    bare = PersonRecord(first_name="Aisha", last_name="Okafor")
+    assert blocking_keys(bare) == set()
+    assert blocking_keys(bare, "LS6") == {"nd:aisha|okafor|LS6"}
+    assert blocking_keys(PersonRecord(first_name="Aisha"), "LS6") == set()
+    # Where the record was met never replaces its own postcode.
+    assert "nd:aisha|okafor|LS6" in blocking_keys(AISHA, "NW1")
+    assert not any(key.startswith("nd:") and key.endswith("NW1") for key in blocking_keys(AISHA))
 
 
 def test_missing_fields_give_no_key() -> None:

@@ -8,24 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tracedesk.places.checkins import CHUNK_SIZE, import_file
+from tracedesk.places.checkins import CHUNK_SIZE, batch_summary, import_file
 from tracedesk.places.models import CheckInBatch
-
-
-def batch_summary(batch: CheckInBatch) -> dict[str, Any]:
-    return {
-        "batch": batch.pk,
-        "file": batch.source_name,
-        "status": batch.status,
-        "already_imported": batch.already_imported,
-        "read": batch.read_count,
-        "accepted": batch.accepted_count,
-        "duplicates": batch.duplicate_count,
-        "rejected": batch.rejected_count,
-        "new_tokens": batch.new_token_count,
-        "reconciles": batch.reconciles,
-        "stopped_reason": batch.stopped_reason,
-    }
 
 
 class Command(BaseCommand):
