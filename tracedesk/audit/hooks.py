@@ -5,8 +5,8 @@ Two mechanisms that no route has to remember:
 - ``audited_api_operation`` wraps every API operation (``api.add_decorator`` in
   ``tracedesk/api.py``). When a handler recorded a list read with ``audit_read(request,
   Model, ...)``, the wrapper evaluates the page the handler returned once (so the rows
-  recorded are exactly the rows sent) and writes the ids of its ``Model`` records into
-  that event's ``object_ids``: "who accessed this person" finds an API search result as
+  recorded are exactly the rows sent) and writes that event with the ids of its ``Model``
+  records in ``object_ids``: "who accessed this person" finds an API search result as
   it finds a web one. It also records refusals raised by the handler.
 - ``RefusalAuditMiddleware`` does the same for refusals on web pages.
 
@@ -88,11 +88,11 @@ def ids_in(result: Any, model: type[models.Model], depth: int = 0) -> list[int]:
 
 
 def _record_listed(pending: list[AuditEvent], result: Any) -> None:
+    """Write each pending list event with the ids of its records in ``result`` (one insert)."""
     for event in pending:
-        model = apps.get_model(event.object_type)
-        listed = sorted(set(ids_in(result, model)))
-        AuditEvent.objects.filter(pk=event.pk).update(object_ids=listed)
-        event.object_ids = listed
+        event.object_ids = sorted(set(ids_in(result, apps.get_model(event.object_type))))
+    with transaction.atomic():
+        AuditEvent.objects.bulk_create(pending)
 
 
 def audited_api_operation(view_func: Callable[..., Any]) -> Callable[..., Any]:

@@ -49,27 +49,29 @@ def audit_read(
     Holds no personal values: a list event names the data type and the records shown
     (``ids``: so "who accessed this" finds a person seen in a search result), never the
     search terms, which are often names. A web page passes the ids it shows; an API
-    handler need not: the event is written now, and the ids of the ``target`` records
-    in whatever the handler returns (after paging) are added to it when it returns
-    (``hooks.audited_api_operation``, installed on every API operation).
+    handler need not: the event is written when the handler returns, with the ids of the
+    ``target`` records in whatever it returns (after paging), by
+    ``hooks.audited_api_operation``, installed on every API operation.
     Written in a transaction of its own when the caller has none, and inside the
     caller's otherwise (an export writes its event with its work).
     """
     user = request.user
     is_record = isinstance(target, models.Model)
-    with transaction.atomic():
-        event = AuditEvent.objects.create(
-            actor=user if user.is_authenticated else None,
-            actor_role=getattr(user, "role", ""),
-            source="api" if request.path.startswith("/api/") else "web",
-            action=action or (Action.VIEW if is_record else Action.LIST),
-            object_type=target._meta.label_lower,
-            object_id=str(target.pk) if isinstance(target, models.Model) else "",
-            object_ids=[] if is_record or ids is None else sorted(set(ids)),
-            purpose=purpose,
-            client_ip=client_address(request),
-        )
+    event = AuditEvent(
+        actor=user if user.is_authenticated else None,
+        actor_role=getattr(user, "role", ""),
+        source="api" if request.path.startswith("/api/") else "web",
+        action=action or (Action.VIEW if is_record else Action.LIST),
+        object_type=target._meta.label_lower,
+        object_id=str(target.pk) if isinstance(target, models.Model) else "",
+        object_ids=[] if is_record or ids is None else sorted(set(ids)),
+        purpose=purpose,
+        client_ip=client_address(request),
+    )
     pending = getattr(request, PENDING_LISTS, None)
     if not is_record and ids is None and pending is not None:
-        pending.append(event)
+        pending.append(event)  # written by the API wrapper with the ids it returned
+        return event
+    with transaction.atomic():
+        event.save()
     return event

@@ -13,22 +13,22 @@ from tracedesk.audit.actions import record_event
 from tracedesk.audit.models import Action
 from tracedesk.followup.actions import isolation_ends_on, record_check_in
 from tracedesk.followup.forms import CheckInForm
-from tracedesk.selfservice.actions import find_link
 from tracedesk.selfservice.models import AccessLink, LinkKind
-from tracedesk.selfservice.views import closed
+from tracedesk.selfservice.views import attempt_allowed, closed, open_link
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, token: str) -> HttpResponse:
     """Symptoms and support today; the link works once."""
-    link = find_link(token)
-    if link is None or link.kind != LinkKind.CHECK_IN or link.follow_up is None:
-        return closed(request, "unknown")
-    now = timezone.now()
-    state = link.state(now)
+    link, state = open_link(request, token, LinkKind.CHECK_IN)
+    if link is None or link.follow_up is None:
+        return closed(request, "unknown" if state == "open" else state)
     if state != "open":
         return closed(request, state)
+    if request.method == "POST" and not attempt_allowed(request):
+        return closed(request, "throttled")
+    now = timezone.now()
     follow_up = link.follow_up
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

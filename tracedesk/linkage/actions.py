@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.utils import timezone
 
 from tracedesk.accounts.models import signed_in
@@ -164,17 +164,15 @@ def probable_matches(
     wanted = set().union(*keys)
     if not wanted:
         return [NEW] * len(many)
-    common = set(
-        BlockingKey.objects.filter(among(BlockingKey, "key", wanted))
-        .values("key")
-        .annotate(people=Count("id"))
-        .filter(people__gt=MAX_BLOCK)
-        .values_list("key", flat=True)
-    )
+    # One round trip: the holders of each wanted key, except keys held by more than
+    # MAX_BLOCK people (too common to say anything; counted in the same statement).
     holders: dict[str, set[int]] = defaultdict(set)
-    for key, person in BlockingKey.objects.filter(
-        among(BlockingKey, "key", wanted - common)
-    ).values_list("key", "person_id"):
+    for key, person in (
+        BlockingKey.objects.filter(among(BlockingKey, "key", wanted))
+        .annotate(holders=Window(Count("id"), partition_by=[F("key")]))
+        .filter(holders__lte=MAX_BLOCK)
+        .values_list("key", "person_id")
+    ):
         holders[key].add(person)
     ids = set().union(*holders.values()) if holders else set()
     stored = _stored_people(Person.objects.filter(among(Person, "id", ids)))

@@ -105,5 +105,5 @@ def get_checkin_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 def list_checkin_rejections(request: HttpRequest, batch_id: int) -> QuerySet[CheckInRejection]:
     user = caller(request)
     batch = checkin_batch_for(user, batch_id)
-    audit_read(request, batch, purpose="api: rejected rows of a check-in import")
+    audit_read(request, CheckInRejection, purpose="api: rejected rows of a check-in import")
     return checkin_rejections_for(user, batch).order_by("line")

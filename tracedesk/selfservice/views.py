@@ -36,25 +36,38 @@ CLOSED = {
 
 def closed(request: HttpRequest, reason: str) -> HttpResponse:
     """The page for a link that does not work (any more), saying what happens next."""
+    if reason == "throttled":
+        return render(request, "selfservice/too_many.html", status=429)
     return render(request, "selfservice/closed.html", {"reason": reason}, status=CLOSED[reason])
+
+
+def attempt_allowed(request: HttpRequest) -> bool:
+    """Count an attempt against the network address's hourly limit; False once past it.
+
+    Every guess counts: an unknown link, a date of birth, a check-in answer. Links are
+    unguessable, but a limit makes trying them at speed pointless.
+    """
+    return allow_attempt(client_address(request) or "", now=timezone.now())
+
+
+def open_link(request: HttpRequest, token: str, kind: str) -> tuple[AccessLink | None, str]:
+    """The link of ``kind`` and its state; an unknown token counts as an attempt ("throttled"
+    once the address is past its limit)."""
+    link = find_link(token)
+    if link is None or link.kind != kind:
+        return None, "unknown" if attempt_allowed(request) else "throttled"
+    return link, link.state(timezone.now())
 
 
 def _session_key(link: AccessLink) -> str:
     return f"selfservice-link-{link.pk}"
 
 
-def _open_link(token: str, kind: str) -> tuple[AccessLink | None, str]:
-    link = find_link(token)
-    if link is None or link.kind != kind:
-        return None, "unknown"
-    return link, link.state(timezone.now())
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, token: str) -> HttpResponse:
     """Confirm the date of birth, then go on to the form."""
-    link, state = _open_link(token, LinkKind.SELF_SERVICE)
+    link, state = open_link(request, token, LinkKind.SELF_SERVICE)
     if link is None or state != "open":
         return closed(request, state)
     if request.session.get(_session_key(link)):
@@ -62,8 +75,8 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
     form = BirthDateForm(request.POST or None)
     if request.method == "POST":
         now = timezone.now()
-        if not allow_attempt(client_address(request) or "", now=now):
-            return render(request, "selfservice/too_many.html", status=429)
+        if not attempt_allowed(request):
+            return closed(request, "throttled")
         if form.is_valid():
             if check_birth_date(link, form.cleaned_data["date_of_birth"], now=now):
                 request.session.cycle_key()  # a new session id once the person is confirmed
@@ -102,7 +115,7 @@ def _with_another_row(request: HttpRequest, prefix: str) -> HttpRequest:
 @require_http_methods(["GET", "POST"])
 def contacts_form(request: HttpRequest, token: str) -> HttpResponse:
     """Contacts and places in the exposure window; sending it completes the case's call."""
-    link, state = _open_link(token, LinkKind.SELF_SERVICE)
+    link, state = open_link(request, token, LinkKind.SELF_SERVICE)
     if link is None or state != "open":
         return closed(request, state)
     if not request.session.get(_session_key(link)) or link.case is None:

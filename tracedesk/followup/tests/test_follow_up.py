@@ -125,3 +125,28 @@ def test_two_days_without_an_answer_open_one_call(
     call = TracingTask.objects.get(contact=reached, kind=TaskKind.FOLLOW_UP)
     assert call.status == TaskStatus.OPEN
     assert FollowUp.objects.filter(status=FollowUpStatus.MISSED).count() == 2
+
+
+def test_guessing_links_and_answers_is_rate_limited_per_network_address(
+    reached: Any,
+    outbox: FileGateway,
+    client: Client,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Unknown check-in links and check-in answers count against the address's hourly limit
+    (the same limit as the self-service form's dates of birth); another address is unaffected."""
+    settings.SELF_SERVICE_IP_ATTEMPTS_PER_HOUR = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        send_check_ins(at_local(timezone.localdate(), 12), False)
+    path = check_in_path(outbox)
+    for guess in ("a" * 43, "b" * 43):
+        assert client.get(f"/check-in/{guess}/").status_code == 404
+    invalid = client.post(path, {"unwell": "yes", "needs_help": "no"})  # the third attempt
+    assert invalid.status_code == 400
+    assert client.get(f"/check-in/{'c' * 43}/").status_code == 429  # the fourth
+    assert client.post(path, {"unwell": "no", "needs_help": "no"}).status_code == 429
+    assert FollowUp.objects.get().status != FollowUpStatus.COMPLETED
+    other = Client(REMOTE_ADDR="192.0.2.9")
+    assert other.get(path).status_code == 200  # opening a real link is not an attempt
+    assert other.post(path, {"unwell": "no", "needs_help": "no"}).status_code == 302

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tracedesk.places.models import CheckIn, CheckInBatch
+from tracedesk.audit.models import Action, AuditEvent
+from tracedesk.places.models import CheckIn, CheckInBatch, CheckInRejection
 from tracedesk.testing.api_routes import RouteCall, token_client
 from tracedesk.testing.world import PERSONAS, World
 
@@ -247,6 +248,11 @@ def test_api_upload_returns_the_reconciliation_with_rejected_rows(world: World) 
     assert "VENUE-NOPE" in body["rejections"][0]["reason"]
     paged = client.get(f"/api/checkin-batches/{body['batch']}/rejections?limit=2").json()
     assert paged["count"] == 3 and [r["line"] for r in paged["items"]] == [5, 6]
+    # The read is audited as a list naming exactly the rejected rows it returned.
+    event = AuditEvent.objects.filter(action=Action.LIST).latest("pk")
+    assert event.object_type == "places.checkinrejection"
+    shown = CheckInRejection.objects.filter(batch_id=body["batch"], line__in=[5, 6])
+    assert sorted(event.object_ids) == sorted(shown.values_list("pk", flat=True))
     again = _api_upload(client, _file(*MIXED, name="again.csv")).json()  # type: ignore[attr-defined]
     assert again["batch"] == body["batch"] and again["already_imported"] is True
     assert CheckIn.objects.count() == 2
