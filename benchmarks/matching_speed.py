@@ -172,11 +172,14 @@ def main() -> None:
     copies = [duplicate(row, fake, rng, None) for row in sample]
     fresh = make_people(args.probes // 2, 0, seed=args.seed + 1)
     probes = [_details(row) for row in copies + fresh]
+    filled = (
+        f"generated in {made:.0f} s, loaded in {loaded:.0f} s, {registered / loaded:,.0f} people/s"
+        if loaded
+        else "reused"
+    )
     print(
-        f"{connection.vendor}: {Person.objects.count():,} people registered"
-        f" (generated in {made:.0f} s, loaded in {loaded:.0f} s,"
-        f" {registered / max(loaded, 1e-9):,.0f} people/s); {len(probes):,} probes;"
-        f" load average {os.getloadavg()[0]:.1f}"
+        f"{connection.vendor}: {Person.objects.count():,} people registered ({filled});"
+        f" {len(probes):,} probes; load average {os.getloadavg()[0]:.1f}"
     )
     match_ms, write_ms = [], []
     outcomes: dict[str, int] = {}
