@@ -87,7 +87,11 @@ class TracingTask(models.Model):
     class Meta:
         ordering = ["due_by", "priority"]
         indexes = [
-            models.Index(fields=["status", "jurisdiction", "due_by"]),
+            # Also serves the dashboard's "queue now" counts from the index alone (kind
+            # included): at 250,000 active tasks, reading each row for its kind took 0.4 s.
+            models.Index(
+                fields=["status", "jurisdiction", "due_by", "kind"], name="tracing_task_active_idx"
+            ),
             # The queue: open tasks in the order "next" hands them out.
             models.Index(
                 fields=["priority", "due_by", "id"],
