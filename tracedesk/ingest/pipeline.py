@@ -11,12 +11,15 @@ from __future__ import annotations
 import gc
 import hashlib
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tracedesk.accounts.models import signed_in
@@ -51,6 +54,29 @@ def save_upload(chunks: Iterable[bytes]) -> Path:
         for block in chunks:
             handle.write(block)
     return Path(handle.name)
+
+
+def run_upload(run: Callable[..., object], batch: Any, path: Path, user: Any) -> None:
+    """Run ``run(batch, path, actor=user)`` over a saved upload (``save_upload``), then delete
+    the file: in a thread of its own when ``INGEST_UPLOADS_IN_BACKGROUND`` (the page polls the
+    batch's progress), otherwise now. Lab feeds and check-in imports both upload this way."""
+    if not settings.INGEST_UPLOADS_IN_BACKGROUND:
+        try:
+            run(batch, path, actor=user)
+        finally:
+            path.unlink(missing_ok=True)
+        return
+
+    def in_background(model: Any, batch_id: int, user_id: int) -> None:
+        try:  # this thread's own connection: fetch afresh, close it afterwards
+            actor = get_user_model().objects.get(pk=user_id)
+            run(model.objects.get(pk=batch_id), path, actor=actor)
+        finally:
+            path.unlink(missing_ok=True)
+            connection.close()
+
+    args = (type(batch), batch.pk, user.pk)
+    threading.Thread(target=in_background, args=args, daemon=True).start()
 
 
 def unplaced_jurisdiction() -> Jurisdiction:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,8 +14,8 @@ from tracedesk.accounts.roles import Right
 from tracedesk.audit.reads import audit_read
 from tracedesk.ingest.access import batch_for, batches_for, rejection_for, rejections_for
 from tracedesk.ingest.actions import resubmit_rejection
-from tracedesk.ingest.models import BatchStatus, Channel, IngestBatch, RejectionStatus
-from tracedesk.ingest.pipeline import prepare_batch, run_batch, save_upload
+from tracedesk.ingest.models import BatchStatus, Channel, RejectionStatus
+from tracedesk.ingest.pipeline import prepare_batch, run_batch, run_upload, save_upload
 from tracedesk.lib.labfeeds import CANONICAL_FIELDS, FeedError
 
 FORMATS = [("", "Detect from the content"), ("csv", "CSV"), ("fhir-ndjson", "FHIR NDJSON"),
@@ -33,18 +28,6 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     """Recent batches and the upload form."""
     batches = batches_for(request.user).order_by("-received_at", "-pk")[:50]
     return render(request, "ingest/batch_list.html", {"batches": batches, "formats": FORMATS})
-
-
-def _process(batch_id: int, path: Path, user_id: int) -> None:
-    """Ingest an uploaded file outside the request, then close this thread's connection."""
-    from tracedesk.accounts.models import User
-
-    try:
-        batch = IngestBatch.objects.get(pk=batch_id)
-        run_batch(batch, path, actor=User.objects.get(pk=user_id))
-    finally:
-        path.unlink(missing_ok=True)
-        connection.close()
 
 
 @require_POST
@@ -68,16 +51,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         path.unlink(missing_ok=True)
         messages.error(request, f"{uploaded.name}: {exc}")
         return redirect("ingest-list")
-    if settings.INGEST_UPLOADS_IN_BACKGROUND:
-        worker = threading.Thread(
-            target=_process, args=(batch.pk, path, request.user.pk), daemon=True
-        )
-        worker.start()
-    else:
-        try:
-            run_batch(batch, path, actor=request.user)
-        finally:
-            path.unlink(missing_ok=True)
+    run_upload(run_batch, batch, path, request.user)
     return redirect("ingest-detail", batch_id=batch.pk)
 
 

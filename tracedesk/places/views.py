@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -17,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from tracedesk.accounts.decorators import requires
 from tracedesk.accounts.roles import Right
 from tracedesk.audit.reads import audit_read
-from tracedesk.ingest.pipeline import save_upload
+from tracedesk.ingest.pipeline import run_upload, save_upload
 from tracedesk.places.access import (
     attendances_for,
     checkin_batch_for,
@@ -26,7 +21,6 @@ from tracedesk.places.access import (
     setting_for,
 )
 from tracedesk.places.checkins import CheckInFileError, check_header, prepare_batch, run_batch
-from tracedesk.places.models import CheckInBatch
 
 
 @require_safe
@@ -47,18 +41,6 @@ def checkin_list(request: HttpRequest) -> HttpResponse:
     """Recent check-in imports and the upload form."""
     batches = checkin_batches_for(request.user).order_by("-received_at", "-pk")[:50]
     return render(request, "places/checkin_list.html", {"batches": batches})
-
-
-def _import_in_background(batch_id: int, path: Path, user_id: int) -> None:
-    """Import an uploaded file outside the request, then close this thread's connection."""
-    from tracedesk.accounts.models import User
-
-    try:
-        batch = CheckInBatch.objects.get(pk=batch_id)
-        run_batch(batch, path, actor=User.objects.get(pk=user_id))
-    finally:
-        path.unlink(missing_ok=True)
-        connection.close()
 
 
 @require_POST
@@ -84,16 +66,8 @@ def checkin_upload(request: HttpRequest) -> HttpResponse:
             f"{uploaded.name} has the same content as batch {batch.pk}, already imported:"
             " nothing was written.",
         )
-    elif settings.INGEST_UPLOADS_IN_BACKGROUND:
-        worker = threading.Thread(
-            target=_import_in_background, args=(batch.pk, path, request.user.pk), daemon=True
-        )
-        worker.start()
     else:
-        try:
-            run_batch(batch, path, actor=request.user)
-        finally:
-            path.unlink(missing_ok=True)
+        run_upload(run_batch, batch, path, request.user)
     return redirect("checkin-detail", batch_id=batch.pk)
 
 
