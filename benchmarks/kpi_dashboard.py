@@ -34,6 +34,8 @@ from typing import Any
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.quiet import wait_until_quiet  # noqa: E402
+
 AUTHORITIES = 300
 TRACERS = 200
 TEAMS = 20
@@ -366,6 +368,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", default="")
     parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=0.0,
+        help="after filling and summarising, wait (up to an hour) until the 1-minute load"
+        " average is below this before timing the page",
+    )
+    parser.add_argument(
         "--measure-only",
         action="store_true",
         help="Reuse the filled and summarised database in --data-dir (SQLite): time the page only",
@@ -412,6 +421,7 @@ def main() -> None:
         f"{statistics.median(day_times or [0]):.2f} s, max {max(day_times or [0]):.2f} s "
         f"(total {sum(day_times):.0f} s)"
     )
+    print(wait_until_quiet(args.quiet_below))
     client = Client()
     assert client.login(username="analyst", password=BENCH_PASSWORD)
     week = week_of(None)

@@ -109,6 +109,8 @@ def main() -> None:
     import django
     from faker import Faker
 
+    from benchmarks.quiet import wait_until_quiet
+
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -163,11 +165,7 @@ def main() -> None:
             )  # fmt: skip
         loaded = time.perf_counter() - started
         registered = len(register)
-    waited = time.perf_counter()
-    while args.quiet_below and time.perf_counter() - waited < 3600:
-        if os.getloadavg()[0] < args.quiet_below:
-            break
-        time.sleep(15)
+    quiet = wait_until_quiet(args.quiet_below)
     sample = rng.sample(register, min(len(register), args.probes // 2))
     copies = [duplicate(row, fake, rng, None) for row in sample]
     fresh = make_people(args.probes // 2, 0, seed=args.seed + 1)
@@ -179,7 +177,7 @@ def main() -> None:
     )
     print(
         f"{connection.vendor}: {Person.objects.count():,} people registered ({filled});"
-        f" {len(probes):,} probes; load average {os.getloadavg()[0]:.1f}"
+        f" {len(probes):,} probes; {quiet}"
     )
     match_ms, write_ms = [], []
     outcomes: dict[str, int] = {}

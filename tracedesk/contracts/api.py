@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -14,9 +14,10 @@ from ninja.responses import Status
 from tracedesk.accounts.api_auth import caller
 from tracedesk.accounts.roles import Right, require
 from tracedesk.audit.reads import audit_read
+from tracedesk.contracts import issued
 from tracedesk.contracts.access import contract_for, contracts_for
-from tracedesk.contracts.actions import declare_force_majeure
-from tracedesk.contracts.models import Contract
+from tracedesk.contracts.actions import declare_force_majeure, issue_statement
+from tracedesk.contracts.models import Contract, IssuedStatement
 from tracedesk.contracts.statements import (
     Statement,
     compute_statement,
@@ -88,6 +89,30 @@ class StatementLineOut(Schema):
     failing_records: int
 
 
+class DifferenceOut(Schema):
+    what: str = Field(..., description="The line and figure, or the total, that differs")
+    issued: str
+    now: str
+
+
+class IssuedOut(Schema):
+    """A month's statement as issued: the figures of record, frozen."""
+
+    issued_at: dt.datetime
+    issued_by: str
+    computed_at: dt.datetime
+    figures: dict[str, object] = Field(..., description="Every line and the totals, as issued")
+    data_version: dict[str, object] = Field(
+        ..., description="The last audit event and the KPI definitions' versions used"
+    )
+    csv_sha256: str
+    pdf_sha256: str
+
+    @staticmethod
+    def resolve_issued_by(obj: IssuedStatement) -> str:
+        return obj.issued_by.get_username()
+
+
 class StatementOut(Schema):
     contract_id: int
     month: str
@@ -98,6 +123,13 @@ class StatementOut(Schema):
     cap: Decimal
     total_credit: Decimal
     payable: Decimal
+    issued: IssuedOut | None = Field(
+        None, description="The statement as issued, once the month is issued"
+    )
+    differences: list[DifferenceOut] = Field(
+        default_factory=list,
+        description="What today's records change from the issued figures (none before issue)",
+    )
 
 
 class RecordsOut(Schema):
@@ -124,7 +156,11 @@ def _month(text: str) -> dt.date:
 
 
 def _statement_out(statement: Statement) -> dict[str, object]:
+    record = issued.issued_for(statement.contract, statement.month)
+    changes = issued.differences(record.figures, issued.figures(statement)) if record else []
     return {
+        "issued": record,
+        "differences": changes,
         "contract_id": statement.contract.pk,
         "month": statement.month.strftime("%Y-%m"),
         "computed_at": statement.computed_at,
@@ -180,6 +216,47 @@ def get_statement(request: HttpRequest, contract_id: int, month: str) -> dict[st
     """Compute the contract's service-credit statement for ``month`` (YYYY-MM)."""
     contract = contract_for(caller(request), contract_id)
     return _statement_out(compute_statement(contract, _month(month)))
+
+
+@router.get(
+    "/contracts/{contract_id}/statements/{month}/csv",
+    response={200: None},
+    operation_id="get_contract_statement_csv",
+)
+def get_statement_csv(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
+    """The statement as CSV: the file as issued once the month is issued (its SHA-256 in
+    the ``X-Statement-Issued-SHA256`` header), else computed from today's records."""
+    contract = contract_for(caller(request), contract_id)
+    return issued.download(compute_statement(contract, _month(month)), "csv")
+
+
+@router.get(
+    "/contracts/{contract_id}/statements/{month}/pdf",
+    response={200: None},
+    operation_id="get_contract_statement_pdf",
+)
+def get_statement_pdf(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
+    """The statement as PDF: the file as issued once the month is issued."""
+    contract = contract_for(caller(request), contract_id)
+    return issued.download(compute_statement(contract, _month(month)), "pdf")
+
+
+@router.post(
+    "/contracts/{contract_id}/statements/{month}/issue",
+    response={201: StatementOut},
+    operation_id="issue_contract_statement",
+)
+def post_issue_statement(request: HttpRequest, contract_id: int, month: str) -> Status:
+    """Issue a complete month's statement: its figures and files become the figures of record.
+
+    Refused (422 naming ``month``) for a month not yet over or already issued.
+    """
+    user = caller(request)
+    contract = contract_for(user, contract_id)
+    require(user, Right.MANAGE_CONTRACTS)
+    first = _month(month)
+    issue_statement(contract, first, actor=user, source="api")
+    return Status(201, _statement_out(compute_statement(contract, first)))
 
 
 class LineParams(Schema):

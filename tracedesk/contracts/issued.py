@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max
+from django.http import HttpResponse
 
 from tracedesk.audit.models import AuditEvent
 from tracedesk.contracts.models import Contract, IssuedStatement
@@ -127,3 +128,35 @@ def _text(value: Any) -> str:
 
 def issued_for(contract: Contract, month: dt.date) -> IssuedStatement | None:
     return IssuedStatement.objects.filter(contract=contract, month=month.replace(day=1)).first()
+
+
+def download(statement: Statement, extension: str) -> HttpResponse:
+    """The statement's ``csv`` or ``pdf`` file as a download, for the web page and the API.
+
+    Once the month is issued it is the file as issued, with its SHA-256 in the
+    ``X-Statement-Issued-SHA256`` header; before, it is computed from today's records.
+    """
+    from tracedesk.contracts.statement_files import statement_csv, statement_pdf
+
+    record = issued_for(statement.contract, statement.month)
+    body: bytes | str
+    if extension == "csv":
+        body, digest = (
+            (record.csv_text, record.csv_sha256) if record else (statement_csv(statement), "")
+        )
+        kind = "text/csv; charset=utf-8"
+    else:
+        body, digest = (
+            (bytes(record.pdf), record.pdf_sha256) if record else (statement_pdf(statement), "")
+        )
+        kind = "application/pdf"
+    reference = "".join(
+        c if c.isalnum() or c in "-_" else "_" for c in statement.contract.reference
+    )
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{reference}-{statement.month:%Y-%m}.{extension}"'
+    )
+    if digest:
+        response["X-Statement-Issued-SHA256"] = digest
+    return response

@@ -20,7 +20,7 @@ from tracedesk.contracts.access import contract_for, contracts_for
 from tracedesk.contracts.actions import declare_force_majeure, issue_statement
 from tracedesk.contracts.measures import kpi_label
 from tracedesk.contracts.models import Contract
-from tracedesk.contracts.statement_files import money, statement_csv, statement_pdf
+from tracedesk.contracts.statement_files import money
 from tracedesk.contracts.statements import (
     Statement,
     compute_statement,
@@ -124,31 +124,12 @@ def statement_page(request: HttpRequest, contract_id: int, month: str) -> HttpRe
     )
 
 
-def _filename(statement: Statement, extension: str) -> str:
-    reference = "".join(
-        c if c.isalnum() or c in "-_" else "_" for c in statement.contract.reference
-    )
-    return f"statement-{reference}-{statement.month:%Y-%m}.{extension}"
-
-
-def _download(statement: Statement, body: bytes | str, extension: str, digest: str) -> HttpResponse:
-    kind = "text/csv; charset=utf-8" if extension == "csv" else "application/pdf"
-    response = HttpResponse(body, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(statement, extension)}"'
-    if digest:
-        response["X-Statement-Issued-SHA256"] = digest
-    return response
-
-
 @require_safe
 @requires(Right.VIEW_STATISTICS)
 def statement_csv_file(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
     """The statement as CSV: the file as issued once the month is issued."""
     statement = _statement(request, contract_id, month)
-    record = issued.issued_for(statement.contract, statement.month)
-    if record is not None:
-        return _download(statement, record.csv_text, "csv", record.csv_sha256)
-    return _download(statement, statement_csv(statement), "csv", "")
+    return issued.download(statement, "csv")
 
 
 @require_safe
@@ -156,10 +137,7 @@ def statement_csv_file(request: HttpRequest, contract_id: int, month: str) -> Ht
 def statement_pdf_file(request: HttpRequest, contract_id: int, month: str) -> HttpResponse:
     """The statement as PDF: the file as issued once the month is issued."""
     statement = _statement(request, contract_id, month)
-    record = issued.issued_for(statement.contract, statement.month)
-    if record is not None:
-        return _download(statement, bytes(record.pdf), "pdf", record.pdf_sha256)
-    return _download(statement, statement_pdf(statement), "pdf", "")
+    return issued.download(statement, "pdf")
 
 
 @require_POST

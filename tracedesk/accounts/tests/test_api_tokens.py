@@ -193,8 +193,13 @@ def test_bad_ids_are_clean_errors(
     world: World, route: tuple[str, str], bad_id: str, statuses: set[int]
 ) -> None:
     method, template = route
-    url = template.split("{")[0] + bad_id + template.split("}")[1]
     entry = MATRIX[route]
+    # The route's real URL with its first path parameter replaced by the bad id (later
+    # parameters, such as a statement's month, keep their good values).
+    segments = entry.url(world.district("a")).split("?")[0].split("/")
+    position = next(i for i, part in enumerate(template.split("/")) if part.startswith("{"))
+    segments[position] = bad_id
+    url = "/".join(segments)
     body = entry.body(world.district("a")) if entry.body else None
     before = Contact.objects.count()
     response = call(token_client(world.users[entry.persona]), method, url, body)

@@ -224,6 +224,8 @@ API_WITHOUT_PERSONAL_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/contracts"): "contracts and their service levels",
     ("GET", "/api/contracts/{contract_id}"): "a contract's service levels",
     ("GET", "/api/contracts/{contract_id}/statements/{month}"): "a month's figures (aggregates)",
+    ("GET", "/api/contracts/{contract_id}/statements/{month}/csv"): "the same statement as CSV",
+    ("GET", "/api/contracts/{contract_id}/statements/{month}/pdf"): "the same statement as PDF",
     ("GET", "/api/checkin-batches"): "check-in import metadata and counts",
     ("GET", "/api/checkin-batches/{batch_id}"): "one check-in import's metadata and counts",
     ("GET", "/api/exports"): "the datasets one may export",

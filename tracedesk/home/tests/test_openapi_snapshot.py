@@ -28,3 +28,18 @@ def test_openapi_schema_matches_the_snapshot() -> None:
         "The API changed: review the difference, then refresh docs/openapi.json "
         "(see this test's docstring)."
     )
+
+
+def test_docs_api_md_lists_every_route() -> None:
+    """docs/api.md's endpoint tables name every route the API serves, and no others."""
+    import re
+
+    schema = api.get_openapi_schema()
+    served = {
+        f"{method.upper()} {path}" for path, operations in schema["paths"].items()
+        for method in operations
+    }  # fmt: skip
+    text = (SNAPSHOT.parent / "api.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `((?:GET|POST|PUT|PATCH|DELETE) /api/[^`]*)` \|", text, re.M))
+    assert served - documented == set(), "routes missing from docs/api.md"
+    assert documented - served == set(), "docs/api.md names routes the API does not serve"
