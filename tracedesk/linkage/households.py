@@ -24,7 +24,7 @@ from tracedesk.bulk import among, insert_rows
 from tracedesk.cases.actions import Exposure, add_known_contact
 from tracedesk.cases.models import Case, CaseStatus, Contact, ContactType, Proximity
 from tracedesk.linkage.models import HouseholdProposal, ProposalStatus
-from tracedesk.people.models import Person
+from tracedesk.people.models import Household, Person
 
 
 @transaction.atomic
@@ -97,11 +97,15 @@ def propose_new_members(person_ids: Iterable[int], *, actor: object, source: str
     latest specimen is at most ``LATE_MEMBER_DAYS`` old (``propose_household_contacts``:
     never twice, never someone already the case's contact, never at a shared residence).
     """
+    # Two lookups driven by the ids: joined in one statement, SQLite's planner starts from
+    # every household without a shared residence: 70 ms a chunk with 14,000 households.
+    dwellings = set(
+        Person.objects.filter(among(Person, "id", set(person_ids)), household__isnull=False)
+        .values_list("household_id", flat=True)
+    )  # fmt: skip
     households = set(
-        Person.objects.filter(
-            among(Person, "id", set(person_ids)), household__isnull=False,
-            household__shared_residence=None,
-        ).values_list("household_id", flat=True)
+        Household.objects.filter(among(Household, "id", dwellings), shared_residence=None)
+        .values_list("pk", flat=True)
     )  # fmt: skip
     if not households:
         return 0

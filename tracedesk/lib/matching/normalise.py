@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,6 +27,12 @@ SEX_WORDS = {
 }
 
 
+#: Names, postcodes and addresses repeat (a household, a street, a common surname), and
+#: every comparison block re-reads its candidates: the pure normalisers are cached.
+CACHED = 1 << 16
+
+
+@functools.lru_cache(maxsize=CACHED)
 def normalise_name(text: str) -> str:
     """Casefold a name, strip accents and punctuation and collapse spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
@@ -37,6 +44,7 @@ def normalise_name(text: str) -> str:
     return _SPACES.sub(" ", "".join(kept)).strip()
 
 
+@functools.lru_cache(maxsize=CACHED)
 def phonetic_code(name: str) -> str:
     """Return the Metaphone code of a name (normalised first), or ``''`` for no name.
 
@@ -51,6 +59,7 @@ def phonetic_code(name: str) -> str:
     return code or compact
 
 
+@functools.lru_cache(maxsize=CACHED)
 def normalise_postcode(text: str) -> str:
     """Upper-case a postcode with a single space before the inward code when it has one."""
     compact = _SPACES.sub(" ", text).strip().upper()

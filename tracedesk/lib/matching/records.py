@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -89,7 +90,14 @@ def prepare(value: Record | Prepared) -> Prepared:
     """Normalise every field of a record."""
     if isinstance(value, Prepared):
         return value
-    record = as_record(value)
+    return _prepared(as_record(value))
+
+
+@functools.lru_cache(maxsize=n.CACHED)
+def _prepared(record: PersonRecord) -> Prepared:
+    """The same record is prepared once while it is in the cache (records and Prepared
+    are frozen, so sharing one is safe): stored candidates are read again for each
+    chunk, batch and probe that blocks with them."""
     postcode = n.normalise_postcode(record.postcode)
     return Prepared(
         first_name=n.normalise_name(record.first_name),
