@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -236,7 +237,7 @@ def test_read_ahead_keeps_order_raises_in_place_and_stops_its_thread() -> None:
             yield n
             n += 1
 
-    reader = pipeline.read_ahead(endless(), depth=2)
+    reader = cast(Generator[int, None, None], pipeline.read_ahead(endless(), depth=2))
     assert [next(reader), next(reader)] == [0, 1]
     reader.close()  # the consumer stops early (an error while storing): the thread ends
     deadline = time.monotonic() + 5
