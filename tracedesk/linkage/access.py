@@ -42,6 +42,20 @@ def merges_for(user: object) -> QuerySet[PersonMerge]:
     return PersonMerge.objects.filter(survivor__jurisdiction_id__in=scope_ids(user))
 
 
+def merge_list_for(user: object, status: str = "all") -> QuerySet[PersonMerge]:
+    """The user's merges, newest first: ``standing``, ``undone`` or ``all``."""
+    merges = (
+        merges_for(user)
+        .select_related("survivor", "duplicate", "merged_by", "undone_by")
+        .order_by("-merged_at", "-pk")
+    )
+    if status == "standing":
+        return merges.filter(undone_at__isnull=True)
+    if status == "undone":
+        return merges.filter(undone_at__isnull=False)
+    return merges
+
+
 def merge_for(user: object, merge_id: int) -> PersonMerge:
     """One merge in the user's scope, or Http404."""
     return get_object_or_404(merges_for(user), pk=merge_id)

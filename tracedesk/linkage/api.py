@@ -2,9 +2,9 @@
 
 # No "from __future__ import annotations": ninja reads these signatures at runtime.
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -17,6 +17,7 @@ from tracedesk.linkage.access import (
     household_proposal_for,
     household_proposals_for,
     merge_for,
+    merge_list_for,
     merge_of,
     queue_for,
     review_for,
@@ -66,6 +67,26 @@ class MergeOut(Schema):
     undone_at: dt.datetime | None
 
 
+class MergeDetailOut(MergeOut):
+    reason: str
+    evidence: dict[str, Any] = Field(description="Why the records match: the matcher's explanation")
+    merged_by: str | None = Field(None, description="Who decided it (null: the system)")
+    undone_by: str | None = None
+    moved: int = Field(description="How many linked records the merge moved to the survivor")
+
+    @staticmethod
+    def resolve_merged_by(merge: PersonMerge) -> str | None:
+        return merge.merged_by.get_username() if merge.merged_by else None
+
+    @staticmethod
+    def resolve_undone_by(merge: PersonMerge) -> str | None:
+        return merge.undone_by.get_username() if merge.undone_by else None
+
+
+class MergeFilter(Schema):
+    status: Literal["all", "standing", "undone"] = "all"
+
+
 class ReviewFilter(Schema):
     status: ReviewStatus = ReviewStatus.OPEN
 
@@ -100,6 +121,17 @@ def decide(request: HttpRequest, review_id: int, payload: DecisionIn) -> MatchRe
     """Decide a review once: the same person merges the record into the candidate."""
     review = review_for(caller(request), review_id)
     return decide_review(review, same=payload.same, actor=caller(request), source="api")
+
+
+@router.get("/person-merges", response=list[MergeDetailOut], operation_id="list_person_merges")
+@paginate(Pages)
+def list_merges(request: HttpRequest, filters: Query[MergeFilter]) -> QuerySet[PersonMerge]:
+    """Merges in your areas, newest first: who, when, why, the evidence, and whether undone."""
+    merges = merge_list_for(caller(request), filters.status).annotate(
+        moved=Count("links", filter=Q(links__moved=True))
+    )
+    audit_read(request, PersonMerge, purpose="api: person merges")
+    return merges
 
 
 @router.post("/person-merges/{merge_id}/undo", response=MergeOut, operation_id="undo_person_merge")

@@ -17,6 +17,7 @@ from tracedesk.linkage.access import (
     household_proposal_for,
     household_proposals_for,
     merge_for,
+    merge_list_for,
     merge_of,
     queue_for,
     review_for,
@@ -26,6 +27,7 @@ from tracedesk.linkage.actions import decide_review
 from tracedesk.linkage.households import decide_household_proposal
 from tracedesk.linkage.models import HouseholdProposal, MatchReview
 from tracedesk.people.merges import unmerge
+from tracedesk.people.models import PersonMerge
 
 PAGE_SIZE = 50
 
@@ -70,6 +72,24 @@ def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
     return redirect("review-detail", review_id=following.pk)
 
 
+MERGE_STATUSES = ("all", "standing", "undone")
+
+
+@require_safe
+@login_required
+def merge_list(request: HttpRequest) -> HttpResponse:
+    """Every merge in scope, newest first: who merged which records, when and why, and
+    whether it still stands (with the button to undo it)."""
+    status = request.GET.get("status", "all")
+    if status not in MERGE_STATUSES:
+        status = "all"
+    merges = merge_list_for(request.user, status)
+    page = Paginator(merges, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(request, PersonMerge, purpose="person merges", ids=[m.pk for m in page.object_list])
+    context = {"page": page, "status": status, "statuses": MERGE_STATUSES}
+    return render(request, "linkage/merge_list.html", context)
+
+
 @require_POST
 @login_required
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
@@ -81,6 +101,8 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Merge {merge.pk} undone: the two records are separate again.")
+    if request.POST.get("back") == "merges":
+        return redirect("merge-list")
     review = (
         reviews_for(request.user)
         .filter(person_id=merge.duplicate_id, candidate_id=merge.survivor_id)

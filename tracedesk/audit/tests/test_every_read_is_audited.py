@@ -93,7 +93,8 @@ WEB_READS: dict[str, tuple[str, Url]] = {
 # Reads of personal data whose data only their own app's tests build: walked there; here
 # their view must visibly write its read event (``test_reads_elsewhere_call_the_audit``).
 WEB_READS_ELSEWHERE: dict[str, str] = {
-    "household-proposals": "linkage", "cluster-list": "clusters", "cluster-detail": "clusters",
+    "household-proposals": "linkage", "merge-list": "linkage", "cluster-list": "clusters",
+    "cluster-detail": "clusters",
     "case-chain": "clusters", "contract-statement-records": "contracts",
     "export-kpis": "exports", "export-dataset": "exports", "message-outbox": "messaging",
     "check-in": "followup", "tracing-work": "tracing", "tracing-task": "tracing",
@@ -199,6 +200,7 @@ API_LISTS: dict[tuple[str, str], str] = {
 }
 API_READS_ELSEWHERE: dict[tuple[str, str], str] = {
     ("GET", "/api/household-proposals"): "linkage",
+    ("GET", "/api/person-merges"): "linkage",
     ("GET", "/api/people/{person_id}/match-decisions"): "linkage",
     ("GET", "/api/clusters"): "clusters",
     ("GET", "/api/clusters/{cluster_id}"): "clusters",

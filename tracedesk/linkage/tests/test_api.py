@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -24,6 +25,9 @@ MATRIX: dict[tuple[str, str], RouteCall] = {
         url=lambda d: "/api/match-reviews/1/decision",
         body=lambda d: {"same": False},
         persona="supervisor_a",
+    ),
+    ("GET", "/api/person-merges"): RouteCall(
+        kind="list", url=lambda d: "/api/person-merges", persona="supervisor_a"
     ),
     ("POST", "/api/person-merges/{merge_id}/undo"): RouteCall(
         kind="create", url=lambda d: "/api/person-merges/1/undo", persona="supervisor_a"
@@ -89,3 +93,51 @@ def test_the_explanation_and_deciding_once(world: World) -> None:
     assert Person.objects.get(pk=review.person_id).merged_into_id is None
     assert call(client, "GET", f"/api/match-reviews/{review.pk}").json()["merge_id"] is None
     assert call(client, "POST", f"/api/person-merges/{merge_id}/undo").status_code == 422
+
+
+def test_merges_are_listed_with_who_why_and_the_evidence(world: World) -> None:
+    import dataclasses
+
+    from tracedesk.audit.models import AuditEvent
+    from tracedesk.linkage.actions import decide_review
+    from tracedesk.linkage.tests.test_views import ADA
+    from tracedesk.people.models import PersonMerge
+
+    review = _review(world)
+    camden = _review(world, dataclasses.replace(
+        ADA, postcode="NW1 2BB", last_name="Mensah", phone="07700900456",
+        date_of_birth=dt.date(1990, 5, 1), address_line1="3 Park Road",
+    ))  # fmt: skip
+    from django.utils import timezone
+
+    from tracedesk.cases.models import Case
+
+    now = timezone.now()
+    case = Case.objects.create(
+        person_id=review.person_id, jurisdiction=world.leeds, first_specimen_at=now,
+        latest_specimen_at=now,
+    )  # fmt: skip
+    decide_review(review, same=True, actor=world.users["supervisor_a"], source="t")
+    decide_review(camden, same=True, actor=world.users["health_protection"], source="t")
+    merge = PersonMerge.objects.get(duplicate_id=review.person_id)
+    client = token_client(world.users["supervisor_a"])
+    listing = call(client, "GET", "/api/person-merges")
+    assert listing.status_code == 200
+    (item,) = listing.json()["items"]  # the Camden merge is outside scope
+    assert (item["id"], item["survivor_id"], item["duplicate_id"]) == (
+        merge.pk, review.candidate_id, review.person_id
+    )  # fmt: skip
+    assert item["merged_by"] == "supervisor_a" and item["undone_at"] is None
+    assert item["reason"] == f"match review {review.pk}" and item["evidence"]["total"] > 0
+    assert item["moved"] == 1 and merge.links.get().object_id == case.pk  # the case moved
+    event = AuditEvent.objects.filter(object_type="people.personmerge").latest("pk")
+    assert event.object_ids == [merge.pk]
+    assert call(client, "POST", f"/api/person-merges/{merge.pk}/undo").status_code == 200
+    assert call(client, "GET", "/api/person-merges?status=standing").json()["count"] == 0
+    undone = call(client, "GET", "/api/person-merges?status=undone").json()["items"]
+    assert [m["id"] for m in undone] == [merge.pk] and undone[0]["undone_by"] == "supervisor_a"
+    bad = call(client, "GET", "/api/person-merges?status=maybe")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "status"
+    assert (
+        call(token_client(world.users["tracer_a"]), "GET", "/api/person-merges").status_code == 403
+    )

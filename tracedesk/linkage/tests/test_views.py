@@ -12,7 +12,9 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tracedesk.accounts.twofactor import current_code
+from tracedesk.audit.models import AuditEvent
 from tracedesk.home.tests.test_browser import browser, page  # noqa: F401  (fixtures)
+from tracedesk.linkage.actions import decide_review
 from tracedesk.linkage.models import MatchReview, ReviewStatus
 from tracedesk.people.actions import find_or_create_person
 from tracedesk.people.details import PersonDetails
@@ -20,7 +22,7 @@ from tracedesk.people.models import Person, PersonMerge
 from tracedesk.testing.twofactor import enrolled_device
 from tracedesk.testing.world import PASSWORD, PERSONAS, World
 
-LINKAGE_ROUTES = {"review-list", "review-detail", "review-decide", "merge-undo"}
+LINKAGE_ROUTES = {"review-list", "review-detail", "review-decide", "merge-list", "merge-undo"}
 REVIEWERS = {"supervisor_a", "health_protection"}  # the right to review matches, Leeds in scope
 
 ADA = PersonDetails(
@@ -173,3 +175,34 @@ def test_a_merge_made_by_a_review_can_be_undone_from_it(
     # undoing twice is refused with a message, and changes nothing
     follow = reviewer.post(reverse("merge-undo", args=[merge.pk]), follow=True)
     assert "already undone" in follow.content.decode()
+
+
+def test_the_merge_list_shows_each_merge_and_undoes_it(
+    world: World, login: Callable[[str], Client]
+) -> None:
+    review = _review(world)
+    camden = _review(world, dataclasses.replace(
+        ADA, postcode="NW1 2BB", last_name="Mensah", phone="07700900456",
+        date_of_birth=dt.date(1990, 5, 1), address_line1="3 Park Road",
+    ))  # fmt: skip
+    reviewer = login("supervisor_a")
+    reviewer.post(reverse("review-decide", args=[review.pk]), {"decision": "same"})
+    decide_review(camden, same=True, actor=world.users["health_protection"], source="t")
+    merge = PersonMerge.objects.get(duplicate_id=review.person_id)
+    html = reviewer.get(reverse("merge-list")).content.decode()
+    assert "Adanna Okonkwo" in html and "Adaeze Okonkwo" in html
+    assert "supervisor_a" in html and "Stands" in html
+    assert reverse("merge-undo", args=[merge.pk]) in html
+    assert "Mensah" not in html  # a Camden merge: outside the Leeds supervisor's scope
+    event = AuditEvent.objects.filter(object_type="people.personmerge").latest("pk")
+    assert event.object_ids == [merge.pk]
+    assert login("tracer_a").get(reverse("merge-list")).status_code == 403
+    undone = reviewer.post(reverse("merge-undo", args=[merge.pk]), {"back": "merges"})
+    assert undone.status_code == 302 and undone["Location"] == reverse("merge-list")
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
+    assert Person.objects.get(pk=review.person_id).merged_into_id is None
+    standing = reviewer.get(reverse("merge-list") + "?status=standing").content.decode()
+    undone_page = reviewer.get(reverse("merge-list") + "?status=undone").content.decode()
+    assert "Adanna Okonkwo" not in standing and "No merges." in standing
+    assert "Adanna Okonkwo" in undone_page and "Undone" in undone_page
