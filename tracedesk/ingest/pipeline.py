@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,11 +27,9 @@ from tracedesk.geography.models import Jurisdiction
 from tracedesk.ingest.actions import ingest_chunk
 from tracedesk.ingest.fastcsv import FastCsvFeed, check_chunk
 from tracedesk.ingest.models import BatchStatus, Channel, IngestBatch, LabMapping
-from tracedesk.ingest.validation import Invalid, Valid
 from tracedesk.lib.labfeeds import Feed, FeedError, SourceRecord, detect_format, open_feed
 
 CHUNK_SIZE = 5000
-T = TypeVar("T")
 SOURCE = "ingest"
 
 Progress = Callable[[IngestBatch], None]
@@ -202,80 +199,29 @@ def _run(
     progress: Progress | None,
 ) -> None:
     fallback = unplaced_jurisdiction()
-    checked = _checked_chunks(records, chunk_size=chunk_size, consumed=batch.resume_after)
+    fast = records if isinstance(records, FastCsvFeed) else None
+    consumed = batch.resume_after
+    chunk: list[SourceRecord] = []
     with _collected_by_chunk():
-        # A file is read and checked one chunk ahead, in a thread, while the previous chunk
-        # is stored (records posted to the API are a list: checked here, nothing to overlap).
-        for chunk, consumed in checked if isinstance(records, list) else read_ahead(checked):
+        for record in records:
+            chunk.append(record)
+            consumed += 1
+            if len(chunk) >= chunk_size:
+                ingest_chunk(
+                    batch, check_chunk(chunk, fast), consumed=consumed,
+                    fallback_jurisdiction=fallback, actor=actor, source=SOURCE,
+                )  # fmt: skip
+                chunk = []
+                _chunk_done()
+                if progress:
+                    progress(batch)
+        if chunk:
             ingest_chunk(
-                batch, chunk, consumed=consumed,
+                batch, check_chunk(chunk, fast), consumed=consumed,
                 fallback_jurisdiction=fallback, actor=actor, source=SOURCE,
             )  # fmt: skip
-            _chunk_done()
             if progress:
                 progress(batch)
-
-
-def _checked_chunks(
-    records: Iterable[SourceRecord], *, chunk_size: int, consumed: int
-) -> Iterator[tuple[list[Valid | Invalid], int]]:
-    """The records checked, a chunk at a time, each with the count consumed after it."""
-    fast = records if isinstance(records, FastCsvFeed) else None
-    chunk: list[SourceRecord] = []
-    for record in records:
-        chunk.append(record)
-        consumed += 1
-        if len(chunk) >= chunk_size:
-            yield check_chunk(chunk, fast), consumed
-            chunk = []
-    if chunk:
-        yield check_chunk(chunk, fast), consumed
-
-
-_END = object()
-
-
-def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Yield ``items``, produced by a thread of their own up to ``depth`` ahead.
-
-    Reading and checking a chunk is Python; storing one is mostly the database (SQLite's
-    C code and PostgreSQL's server run without Python's lock), so the two overlap on a
-    machine with two cores. The consumer sees the same items in the same order, and an
-    exception raised by ``items`` is raised here at the point it was raised there (after
-    every item before it), so a feed error still stops the batch after its last whole
-    chunk. Nothing the thread does touches the database. If the consumer stops early the
-    thread is told to stop and is not waited for.
-    """
-    ready: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(_END)
-        except BaseException as exc:  # handed to the consumer, raised there
-            put(exc)
-
-    worker = threading.Thread(target=produce, name="ingest-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while (item := ready.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
 
 
 @contextmanager

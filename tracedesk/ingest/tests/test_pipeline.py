@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -195,8 +191,8 @@ def test_a_rejected_record_can_be_corrected_and_resubmitted(world: World, tmp_pa
 def test_a_feed_error_in_the_read_ahead_stops_after_the_chunks_before_it(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Chunks are read and checked in a thread one ahead of storing: an error there still
-    stops the batch after its last whole chunk, and the file resumes from it."""
+    """A feed error while reading or checking a chunk stops the batch after its last whole
+    chunk, and the file resumes from it."""
     path = write_csv(tmp_path / "feed.csv", people(25))
     real = pipeline.check_chunk
     calls = {"n": 0}
@@ -215,35 +211,3 @@ def test_a_feed_error_in_the_read_ahead_stops_after_the_chunks_before_it(
     monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", real)
     resumed = ingest_file(path, chunk_size=4)
     assert resumed.pk == stopped.pk and resumed.reconciles and resumed.accepted_count == 25
-
-
-def test_read_ahead_keeps_order_raises_in_place_and_stops_its_thread() -> None:
-    def items() -> Iterator[int]:
-        yield from range(5)
-        raise ValueError("at six")
-
-    seen: list[int] = []
-    with pytest.raises(ValueError, match="at six"):
-        for item in pipeline.read_ahead(items(), depth=2):
-            seen.append(item)
-    assert seen == [0, 1, 2, 3, 4]
-
-    produced: list[int] = []
-
-    def endless() -> Iterator[int]:
-        n = 0
-        while True:
-            produced.append(n)
-            yield n
-            n += 1
-
-    reader = cast(Generator[int, None, None], pipeline.read_ahead(endless(), depth=2))
-    assert [next(reader), next(reader)] == [0, 1]
-    reader.close()  # the consumer stops early (an error while storing): the thread ends
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(
-        t.name == "ingest-read-ahead" and t.is_alive() for t in threading.enumerate()
-    ):
-        time.sleep(0.05)
-    assert not any(t.name == "ingest-read-ahead" and t.is_alive() for t in threading.enumerate())
-    assert len(produced) <= 2 + 2 + 1  # never more than the queue's depth ahead
