@@ -175,6 +175,8 @@ def probable_matches(
     ):
         holders[key].add(person)
     ids = set().union(*holders.values()) if holders else set()
+    if not ids:  # nobody shares a key: no people or term frequencies to read
+        return [NEW] * len(many)
     stored = _stored_people(Person.objects.filter(among(Person, "id", ids)))
     candidates = {pk: (prepare(record), ref) for pk, (record, ref) in stored.items()}
     proposals = []

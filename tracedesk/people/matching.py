@@ -43,12 +43,21 @@ def find_matches(many: Sequence[PersonDetails]) -> list[PersonRef | None]:
     When several stored people fit, the oldest record wins.
     """
     numbers = {d.nhs_number for d in many if d.nhs_number}
-    by_number = _oldest(Person.objects.filter(among(Person, "nhs_number", numbers)), "nhs_number")
+    # No statement for an empty set: a round trip each, on every arrival, on PostgreSQL.
+    by_number = (
+        _oldest(Person.objects.filter(among(Person, "nhs_number", numbers)), "nhs_number")
+        if numbers
+        else {}
+    )
     keys = [_key(d) for d in many]
     wanted = {
         key for d, key in zip(many, keys, strict=True) if key and d.nhs_number not in by_number
     }
-    by_name = _oldest(Person.objects.filter(among(Person, "match_key", wanted)), "match_key")
+    by_name = (
+        _oldest(Person.objects.filter(among(Person, "match_key", wanted)), "match_key")
+        if wanted
+        else {}
+    )
     found: list[PersonRef | None] = []
     for details, key in zip(many, keys, strict=True):
         match = by_number.get(details.nhs_number) if details.nhs_number else None
