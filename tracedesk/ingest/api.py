@@ -21,7 +21,7 @@ from tracedesk.ingest.models import Channel, IngestBatch, RejectedRecord
 from tracedesk.ingest.pipeline import ingest_file, ingest_records, save_upload
 from tracedesk.ingest.reporting import batch_summary
 from tracedesk.lib.labfeeds import FeedError, SourceRecord
-from tracedesk.people.schemas import Pages
+from tracedesk.people.schemas import Mapped, Pages
 
 router = Router(tags=["laboratory results"])
 
@@ -134,9 +134,9 @@ def post_lab_result(request: HttpRequest, payload: LabResultIn) -> Status:
 
 @router.get("/ingest-batches", response=list[BatchOut], operation_id="list_ingest_batches")
 @paginate(Pages)
-def list_ingest_batches(request: HttpRequest) -> list[dict[str, Any]]:
+def list_ingest_batches(request: HttpRequest) -> Mapped[IngestBatch]:
     batches: QuerySet[IngestBatch] = batches_for(caller(request)).order_by("-received_at", "-pk")
-    return [_summary(batch) for batch in batches[:1000]]
+    return Mapped(batches, _summary)
 
 
 @router.get("/ingest-batches/{batch_id}", response=BatchOut, operation_id="get_ingest_batch")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
+from django.db.models import Model, QuerySet
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
@@ -26,6 +28,29 @@ class Pages(LimitOffsetPagination):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)
+
+
+M = TypeVar("M", bound=Model)
+
+
+class Mapped(Generic[M]):
+    """A queryset whose rows are turned into API objects only for the page sent.
+
+    ``Pages`` slices it and counts it as it would the queryset (``count`` is every row,
+    in the database), so a list of summaries is neither built whole nor cut short.
+    """
+
+    def __init__(self, rows: QuerySet[M], to_item: Callable[[M], Any]) -> None:
+        self.rows, self.to_item = rows, to_item
+
+    def all(self) -> QuerySet[M]:  # what ``Pages`` counts
+        return self.rows.all()
+
+    def __len__(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, page: slice) -> list[Any]:
+        return [self.to_item(row) for row in self.rows[page]]
 
 
 class JurisdictionOut(Schema):

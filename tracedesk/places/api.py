@@ -16,7 +16,7 @@ from tracedesk.accounts.api_auth import caller
 from tracedesk.accounts.roles import Right, require
 from tracedesk.audit.reads import audit_read
 from tracedesk.ingest.pipeline import save_upload
-from tracedesk.people.schemas import Pages
+from tracedesk.people.schemas import Mapped, Pages
 from tracedesk.places.access import checkin_batch_for, checkin_batches_for, checkin_rejections_for
 from tracedesk.places.checkins import (
     CheckInFileError,
@@ -25,7 +25,7 @@ from tracedesk.places.checkins import (
     prepare_batch,
     run_batch,
 )
-from tracedesk.places.models import CheckInRejection
+from tracedesk.places.models import CheckInBatch, CheckInRejection
 
 router = Router(tags=["venue check-ins"])
 FIRST_REJECTIONS = 100
@@ -84,9 +84,9 @@ def upload_checkin_file(request: HttpRequest, file: File[UploadedFile]) -> Statu
 
 @router.get("/checkin-batches", response=list[CheckInBatchOut], operation_id="list_checkin_batches")
 @paginate(Pages)
-def list_checkin_batches(request: HttpRequest) -> list[dict[str, Any]]:
+def list_checkin_batches(request: HttpRequest) -> Mapped[CheckInBatch]:
     batches = checkin_batches_for(caller(request)).order_by("-received_at", "-pk")
-    return [batch_summary(batch) for batch in batches[:1000]]
+    return Mapped(batches, batch_summary)
 
 
 @router.get(

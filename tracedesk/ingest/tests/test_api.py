@@ -116,3 +116,19 @@ def test_batches_are_seen_by_their_uploader_or_a_national_scope(
     assert other.get(f"/api/ingest-batches/{batch.pk}").status_code == 404
     assert other.get("/api/ingest-batches").json()["items"] == []
     assert GOOD["lab_code"] in rejections[0]["raw"]
+
+
+def test_the_batch_list_counts_and_pages_every_batch(world: World) -> None:
+    """More batches than any cap: the count is every batch, and the last page is reachable."""
+    user = world.users["supervisor_a"]
+    IngestBatch.objects.bulk_create(
+        IngestBatch(source_name=f"feed-{n}.csv", source_sha256=f"{n:064x}", format="csv",
+                    channel="api", created_by=user)
+        for n in range(1005)
+    )  # fmt: skip
+    client = token_client(user)
+    first = client.get("/api/ingest-batches?limit=100").json()
+    assert first["count"] == 1005 and len(first["items"]) == 100
+    last = client.get("/api/ingest-batches?limit=100&offset=1000").json()
+    assert len(last["items"]) == 5
+    assert {item["source"] for item in last["items"]} <= {f"feed-{n}.csv" for n in range(1005)}

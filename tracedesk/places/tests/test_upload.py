@@ -275,3 +275,15 @@ def test_api_batches_of_others_are_not_found_below_a_national_scope(world: World
     assert client.get(f"/api/checkin-batches/{mine['batch']}").status_code == 404
     assert client.get(f"/api/checkin-batches/{mine['batch']}/rejections").status_code == 404
     assert client.get("/api/checkin-batches").json()["items"] == []
+
+
+def test_the_import_list_counts_and_pages_every_import(world: World) -> None:
+    user = world.users["supervisor_a"]
+    CheckInBatch.objects.bulk_create(
+        CheckInBatch(source_name=f"venues-{n}.csv", source_sha256=f"{n:064x}", created_by=user)
+        for n in range(1005)
+    )
+    client = token_client(user)
+    first = client.get("/api/checkin-batches?limit=100").json()
+    assert first["count"] == 1005 and len(first["items"]) == 100
+    assert len(client.get("/api/checkin-batches?limit=100&offset=1000").json()["items"]) == 5
