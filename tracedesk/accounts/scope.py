@@ -46,3 +46,14 @@ def within_scope(user: object, queryset: QuerySet[M], right: Right) -> QuerySet[
     """Deny by default: 403 without ``right``, else only rows in the user's jurisdictions."""
     require(user, right)
     return queryset.filter(jurisdiction_id__in=scope_ids(user))
+
+
+def uploads_within_scope(user: object, queryset: QuerySet[M], right: Right) -> QuerySet[M]:
+    """Uploaded files (lab feeds, check-in imports): 403 without ``right``; all of them for a
+    user with a national scope, else the user's own uploads. A file spans areas, and its
+    rejected rows belong to none yet, so files are scoped by who sent them."""
+    require(user, right)
+    national = Jurisdiction.objects.filter(parent__isnull=True, pk__in=scope_ids(user))
+    if national.exists():
+        return queryset
+    return queryset.filter(created_by_id=getattr(user, "pk", None))

@@ -57,31 +57,20 @@ def audit_export(
     actor = cast(Any, request.user)  # the views and API handlers here require sign-in
     role = getattr(request.user, "role", "")
     address = client_address(request)
-    with transaction.atomic():
-        AuditEvent.objects.create(
-            actor=actor,
-            actor_role=role,
-            source=source,
-            action=Action.EXPORT,
-            object_type=label,
-            purpose=purpose,
-            client_ip=address,
-        )
+
+    def write(what: str, ids: list[int]) -> None:
+        with transaction.atomic():
+            AuditEvent.objects.create(
+                actor=actor, actor_role=role, source=source, action=Action.EXPORT,
+                object_type=label, object_ids=ids, purpose=what[:120], client_ip=address,
+            )  # fmt: skip
+
+    write(purpose, [])
     sent = [0]
 
     def exported(ids: list[int]) -> None:
         first, sent[0] = sent[0] + 1, sent[0] + len(ids)
-        with transaction.atomic():
-            AuditEvent.objects.create(
-                actor=actor,
-                actor_role=role,
-                source=source,
-                action=Action.EXPORT,
-                object_type=label,
-                object_ids=list(ids),
-                purpose=f"{purpose}: rows {first}-{sent[0]}"[:120],
-                client_ip=address,
-            )
+        write(f"{purpose}: rows {first}-{sent[0]}", list(ids))
 
     return exported
 

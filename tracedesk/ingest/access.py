@@ -6,8 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from tracedesk.accounts.roles import Right, require
-from tracedesk.accounts.scope import scope_ids, within_scope
-from tracedesk.geography.models import Jurisdiction
+from tracedesk.accounts.scope import uploads_within_scope, within_scope
 from tracedesk.ingest.models import IngestBatch, RejectedRecord, TestResult
 
 
@@ -19,12 +18,9 @@ def results_for(user: object) -> QuerySet[TestResult]:
 def batches_for(user: object) -> QuerySet[IngestBatch]:
     """Return the ingest batches a user may see: all of them for a national scope, else
     their own uploads (a file spans areas, and its rejected records belong to none yet)."""
-    require(user, Right.INGEST_RESULTS)
-    batches = IngestBatch.objects.select_related("created_by")
-    national = Jurisdiction.objects.filter(parent__isnull=True, pk__in=scope_ids(user))
-    if national.exists():
-        return batches
-    return batches.filter(created_by_id=getattr(user, "pk", None))
+    return uploads_within_scope(
+        user, IngestBatch.objects.select_related("created_by"), Right.INGEST_RESULTS
+    )
 
 
 def batch_for(user: object, batch_id: int) -> IngestBatch:

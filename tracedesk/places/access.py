@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from tracedesk.accounts.roles import Right, require
-from tracedesk.accounts.scope import scope_ids, within_scope
-from tracedesk.geography.models import Jurisdiction
+from tracedesk.accounts.roles import Right
+from tracedesk.accounts.scope import uploads_within_scope, within_scope
 from tracedesk.places.models import Attendance, CheckInBatch, CheckInRejection, Setting
 
 
@@ -34,12 +33,9 @@ def checkin_batches_for(user: object) -> QuerySet[CheckInBatch]:
     """Return the check-in imports a user may see: all of them for a national scope, else
     their own uploads (a file spans venues in many areas). Rows hold venue ids and opaque
     tokens, never a name, so the right is the one for uploading feeds."""
-    require(user, Right.INGEST_RESULTS)
-    batches = CheckInBatch.objects.select_related("created_by")
-    national = Jurisdiction.objects.filter(parent__isnull=True, pk__in=scope_ids(user))
-    if national.exists():
-        return batches
-    return batches.filter(created_by_id=getattr(user, "pk", None))
+    return uploads_within_scope(
+        user, CheckInBatch.objects.select_related("created_by"), Right.INGEST_RESULTS
+    )
 
 
 def checkin_batch_for(user: object, batch_id: int) -> CheckInBatch:
