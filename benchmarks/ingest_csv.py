@@ -9,6 +9,9 @@ first): runs `tracedesk ingest` in a child process (wall time, peak RSS of the c
 measures the floor: inserting the same N rows into the same table (ingest_testresult) in
 transactions of 10,000 by the fastest bulk path the ingest itself uses (`tracedesk.bulk`:
 COPY on PostgreSQL, executemany on SQLite): no parsing, no validation, no people, no audit.
+
+"cpu s" is the CPU of the ingest and of its reader process (``tracedesk.ingest.readahead``:
+a file this size is read and checked there while the ingest stores), not the server's.
 """
 
 from __future__ import annotations
@@ -87,6 +90,9 @@ def run(args: list[str], env: dict[str, str], *, code: str | None = None) -> tup
     return time.perf_counter() - started, _cpu() - cpu
 
 
+#: ``--in-process`` (and ``--before``): no reader process (``tracedesk.ingest.readahead``).
+IN_PROCESS = {"TRACEDESK_INGEST_READER_PROCESS_BYTES": "-1"}
+
 #: ``--before``: the same ingest through the record path the fast path replaced (every row
 #: converted and checked one by one, no garbage-collector freezing), for a comparison
 #: within one run on this noisy machine.
@@ -137,6 +143,11 @@ def main() -> None:
         "--before", action="store_true",
         help="also ingest through the record path the CSV fast path replaced, for comparison",
     )  # fmt: skip
+    parser.add_argument(
+        "--in-process", action="store_true",
+        help="also ingest with reading and checking in the ingest's own process (no reader "
+        "process), for comparison",
+    )  # fmt: skip
     args = parser.parse_args()
     databases: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -163,14 +174,18 @@ def main() -> None:
                 "BENCH_ROWS": str(args.rows),
                 "DJANGO_SETTINGS_MODULE": "tracedesk.settings",
             }
-            paths = [("fast", None), *([("record", RECORD_PATH)] if args.before else [])]
-            for path, code in paths:
+            paths = [
+                ("fast", None, {}),
+                *([("in-proc", None, IN_PROCESS)] if args.in_process else []),
+                *([("record", RECORD_PATH, IN_PROCESS)] if args.before else []),
+            ]
+            for path, code, settings in paths:
                 run(["migrate", "--verbosity", "0"], env)
                 run(["flush", "--no-input"], env)
                 run(["load_geography", str(geography)], env)
                 before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
                 ingest = ["ingest", str(feed), "--chunk-size", str(args.chunk_size)]
-                seconds, cpu = run(ingest, floor_env, code=code)
+                seconds, cpu = run(ingest, {**floor_env, **settings}, code=code)
                 peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
                 done = subprocess.run(  # noqa: S603
                     [sys.executable, "-c", FLOOR], env=floor_env, cwd=ROOT, check=True,

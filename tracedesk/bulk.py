@@ -47,19 +47,19 @@ def insert_rows(
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(f.column)) for f in [meta.pk, *fields])  # type: ignore[union-attr]
     ids = _allocate_ids(model, len(rows))
-    adapters = [_adapter(field) for field in fields]
+    adapters = [(i, a) for i, a in enumerate(map(_adapter, fields), start=1) if a is not None]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
             with cursor.cursor.copy(sql) as copy:
                 for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row([pk, *_adapted((*row, *defaults), adapters)])
+                    copy.write_row(_adapted([pk, *row, *defaults], adapters))
         else:
             marks = ", ".join(["%s"] * (len(fields) + 1))
             cursor.executemany(
                 f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})",  # noqa: S608  (quoted names)
                 [
-                    (pk, *_adapted((*row, *defaults), adapters))
+                    _adapted([pk, *row, *defaults], adapters)
                     for pk, row in zip(ids, rows, strict=True)
                 ],
             )
@@ -83,11 +83,13 @@ def among(model: type[models.Model], field: str, values: Iterable[Any]) -> RawSQ
     return RawSQL(sql, [json.dumps(values)], output_field=BooleanField())  # noqa: S611
 
 
-def _adapted(row: Sequence[Any], adapters: list[Adapter | None]) -> list[Any]:
-    return [
-        value if adapt is None or value is None else adapt(value)
-        for value, adapt in zip(row, adapters, strict=True)
-    ]
+def _adapted(values: list[Any], adapters: list[tuple[int, Adapter]]) -> list[Any]:
+    """``values`` with each (position, adapter) applied to its value (None stays None)."""
+    for i, adapt in adapters:
+        value = values[i]
+        if value is not None:
+            values[i] = adapt(value)
+    return values
 
 
 def _default(field: Any) -> Any:

@@ -283,6 +283,9 @@ TRACING_AT_RISK_HOURS = env_int("TRACEDESK_TRACING_AT_RISK_HOURS", 4, minimum=1)
 # Web uploads are ingested in a thread of the web process so the page can show progress;
 # the worker of a later issue takes this over.
 INGEST_UPLOADS_IN_BACKGROUND = env_bool("TRACEDESK_INGEST_IN_BACKGROUND", True)
+# A feed file of at least this many bytes is read and checked by a second process while this
+# one stores it (tracedesk/ingest/readahead.py); -1: never.
+INGEST_READER_PROCESS_BYTES = env_int("TRACEDESK_INGEST_READER_PROCESS_BYTES", 1 << 20, minimum=-1)
 # Trained match parameters (JSON from `tracedesk people dedupe --parameters-out`); empty: the
 # scorer's built-in starting values.
 MATCH_PARAMETERS = env_str("TRACEDESK_MATCH_PARAMETERS", "")

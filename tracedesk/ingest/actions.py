@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,7 +35,8 @@ from tracedesk.people.actions import (
     jurisdictions_for_postcodes,
 )
 from tracedesk.people.details import PersonDetails
-from tracedesk.people.matching import PersonRef, find_matches
+from tracedesk.people.matching import PersonRef, find_known
+from tracedesk.people.models import match_key
 from tracedesk.tracing.actions import create_case_task, create_case_tasks
 
 POSITIVE = Result.POSITIVE
@@ -41,11 +44,14 @@ POSITIVE = Result.POSITIVE
 __all__ = [
     "ChunkOutcome",
     "LabResult",
+    "PreparedChunk",
     "correct_test_result",
     "ingest_chunk",
     "natural_key",
+    "prepare_chunk",
     "record_test_result",
     "resubmit_rejection",
+    "store_chunk",
     "store_new_results",
 ]
 
@@ -70,8 +76,9 @@ def record_test_result(
     if existing:
         return existing, False
     check_result(lab, f"{lab.lab_code}/{lab.specimen_id}")  # a feed record's rules
+    one = prepare_chunk([Valid(0, "", lab, patient, ())])
     [pk] = store_new_results(
-        [(lab, patient)], fallback_jurisdiction=fallback_jurisdiction,
+        one.labs, one.patients, one.match_keys, fallback_jurisdiction=fallback_jurisdiction,
         received=received_at or timezone.now(), batch=None, actor=actor, source=source,
     )  # fmt: skip
     return TestResult.objects.get(pk=pk), True
@@ -82,10 +89,24 @@ RESULT_COLUMNS = [
     *("lab_code", "specimen_id", "test_code", "test_name", "result", "specimen_collected_at"),
     *("result_at", "received_at", "person", "case", "jurisdiction", "batch"),
 ]
+#: A ``LabResult``'s values and a ``PersonDetails``' values, in field order (the columns of a
+#: ``PreparedChunk``); a result's values are the first columns of its row.
+LabValues = tuple[Any, ...]
+PatientValues = tuple[Any, ...]
+_LAB_FIELDS = tuple(LabResult.__dataclass_fields__)
+_PATIENT_FIELDS = tuple(PersonDetails.__dataclass_fields__)
+assert tuple(RESULT_COLUMNS[: len(_LAB_FIELDS)]) == _LAB_FIELDS  # noqa: S101  (import-time)
+_lab_values, _patient_values = attrgetter(*_LAB_FIELDS), attrgetter(*_PATIENT_FIELDS)
+_RESULT, _COLLECTED_AT, _RESULT_AT = map(
+    _LAB_FIELDS.index, ("result", "specimen_collected_at", "result_at")
+)
+_NHS_NUMBER, _POSTCODE = map(_PATIENT_FIELDS.index, ("nhs_number", "postcode"))
 
 
 def store_new_results(
-    new: Sequence[tuple[LabResult, PersonDetails]],
+    labs: Sequence[LabValues],
+    patients: Sequence[PatientValues],
+    match_keys: Sequence[str],
     *,
     fallback_jurisdiction: Jurisdiction,
     received: dt.datetime,
@@ -95,6 +116,10 @@ def store_new_results(
     checked: bool = False,
 ) -> list[int]:
     """Store results not seen before, with their patients, and return the results' ids.
+
+    One result per position of ``labs`` (a ``LabResult``'s values), ``patients`` (a
+    ``PersonDetails``' values) and ``match_keys`` (the patient's ``match_key``): the
+    columns of a ``PreparedChunk``.
 
     A positive result finds or creates its Person and opens or extends their case,
     which gets its task "reach this case" due ``CASE_DEADLINE_HOURS`` after the
@@ -107,42 +132,39 @@ def store_new_results(
     Set-based (a few statements for any number) and inside the caller's transaction
     (a chunk, or one result). ``checked``: every patient has passed ``check_storable``.
     """
-    positive = [patient for lab, patient in new if lab.result == POSITIVE]
-    other = [patient for lab, patient in new if lab.result != POSITIVE]
-    found = iter(
-        find_or_create_people(
-            [(patient, fallback_jurisdiction) for patient in positive], actor=actor,
-            source=source, purpose=PURPOSE, checked=checked,
-        )
+    positive = [i for i, lab in enumerate(labs) if lab[_RESULT] == POSITIVE]
+    other = [i for i, lab in enumerate(labs) if lab[_RESULT] != POSITIVE]
+    found = find_or_create_people(
+        [(PersonDetails(*patients[i]), fallback_jurisdiction) for i in positive], actor=actor,
+        source=source, purpose=PURPOSE, checked=checked,
     )  # fmt: skip
-    known = iter(find_matches(other))
-    areas = jurisdictions_for_postcodes({patient.postcode for patient in other})
-    people: list[PersonRef | None] = [
-        next(found)[0] if lab.result == POSITIVE else next(known) for lab, _ in new
-    ]
-    positives = [
-        (person, lab.specimen_collected_at)
-        for (lab, _), person in zip(new, people, strict=True)
-        if lab.result == POSITIVE and person is not None
-    ]
-    opened = open_or_extend_cases(positives, opened_at=received, actor=actor, source=source)
-    cases = iter(opened)
-    case_of = [next(cases)[0] if lab.result == POSITIVE else None for lab, _ in new]
+    known = find_known([(patients[i][_NHS_NUMBER], match_keys[i]) for i in other])
+    areas = jurisdictions_for_postcodes({patients[i][_POSTCODE] for i in other})
+    people: list[PersonRef | None] = [None] * len(labs)
+    for i, match in zip(other, known, strict=True):
+        people[i] = match
+    for i, (person, _) in zip(positive, found, strict=True):
+        people[i] = person
+    opened = open_or_extend_cases(
+        [(person, labs[i][_COLLECTED_AT]) for i, (person, _) in zip(positive, found, strict=True)],
+        opened_at=received, actor=actor, source=source,
+    )  # fmt: skip
+    case_of: list[int | None] = [None] * len(labs)
+    for i, (case, _) in zip(positive, opened, strict=True):
+        case_of[i] = case
     propose_household_contacts(
         {case for case, created in opened if created}, actor=actor, source=source
     )
     due = received + dt.timedelta(hours=settings.CASE_DEADLINE_HOURS)
     create_case_tasks(
-        {case for case in case_of if case is not None}, due_by=due, created_at=received,
-        actor=actor, source=source,
+        {case for case, _ in opened}, due_by=due, created_at=received, actor=actor,
+        source=source,
     )  # fmt: skip
     batch_id, fallback = (batch.pk if batch else None), fallback_jurisdiction.pk
     rows = [
-        (lab.lab_code, lab.specimen_id, lab.test_code, lab.test_name, lab.result,
-         lab.specimen_collected_at, lab.result_at, received, person.pk if person else None, case,
-         person.jurisdiction_id if person else areas.get(patient.postcode, fallback),
-         batch_id)
-        for (lab, patient), person, case in zip(new, people, case_of, strict=True)
+        (*lab, received, person.pk if person else None, case,
+         person.jurisdiction_id if person else areas.get(patient[_POSTCODE], fallback), batch_id)
+        for lab, patient, person, case in zip(labs, patients, people, case_of, strict=True)
     ]  # fmt: skip
     ids = insert_rows(TestResult, RESULT_COLUMNS, rows)
     record_events(actor, Action.CREATE, TestResult, ids, purpose=PURPOSE, source=source)
@@ -211,11 +233,11 @@ def correct_test_result(
 Stored = tuple[int, str, dt.datetime]  # id, result, result_at
 
 
-def _stored(records: Sequence[Valid]) -> dict[NaturalKey, Stored]:
+def _stored(keys: Sequence[NaturalKey]) -> dict[NaturalKey, Stored]:
     """The stored results that records of a chunk already have (by natural key)."""
     specimens: dict[str, set[str]] = {}
-    for record in records:
-        specimens.setdefault(record.lab.lab_code, set()).add(record.lab.specimen_id)
+    for lab_code, specimen_id, _ in keys:
+        specimens.setdefault(lab_code, set()).add(specimen_id)
     stored: dict[NaturalKey, Stored] = {}
     for lab_code, ids in specimens.items():
         for *key, pk, result, result_at in TestResult.objects.filter(
@@ -223,6 +245,44 @@ def _stored(records: Sequence[Valid]) -> dict[NaturalKey, Stored]:
         ).values_list("lab_code", "specimen_id", "test_code", "pk", "result", "result_at"):
             stored[tuple(key)] = (pk, result, result_at)  # type: ignore[index]
     return stored
+
+
+class PreparedChunk(NamedTuple):
+    """A chunk of checked records as storing needs them (``prepare_chunk``).
+
+    Built without the database, so that a reader process can build it while this one
+    stores the chunk before (``ingest.readahead``), and cheap to send from there: the
+    valid records are columns of plain tuples — each ``LabResult``'s values, each
+    ``PersonDetails``' values, in field order — not three objects a record, which cost
+    more to rebuild than to check. Objects are made again only for the records that
+    need them: the positive results' people, and corrections.
+    """
+
+    read: int  #: records in the chunk, valid or not
+    rejected: list[Invalid]
+    keys: list[NaturalKey]  #: per valid record
+    labs: list[LabValues]
+    patients: list[PatientValues]
+    match_keys: list[str]
+    warnings: list[str]  #: of the valid records, each once
+
+
+def prepare_chunk(records: Sequence[Valid | Invalid]) -> PreparedChunk:
+    """Turn checked records into a ``PreparedChunk`` (no database)."""
+    valid = [r for r in records if isinstance(r, Valid)]
+    labs = [_lab_values(r.lab) for r in valid]
+    return PreparedChunk(
+        read=len(records),
+        rejected=[r for r in records if isinstance(r, Invalid)],
+        keys=[lab[:3] for lab in labs],
+        labs=labs,
+        patients=[_patient_values(r.patient) for r in valid],
+        match_keys=[
+            match_key(r.patient.first_name, r.patient.last_name, r.patient.date_of_birth)
+            for r in valid
+        ],
+        warnings=sorted({w for r in valid for w in r.warnings}),
+    )
 
 
 @dataclass
@@ -234,10 +294,26 @@ class ChunkOutcome:
     positives: int = 0
 
 
-@transaction.atomic
 def ingest_chunk(
     batch: IngestBatch,
     records: Sequence[Valid | Invalid],
+    *,
+    consumed: int,
+    fallback_jurisdiction: Jurisdiction,
+    actor: object,
+    source: str,
+) -> ChunkOutcome:
+    """Store one chunk of checked records and advance the batch (``store_chunk``)."""
+    return store_chunk(
+        batch, prepare_chunk(records), consumed=consumed,
+        fallback_jurisdiction=fallback_jurisdiction, actor=actor, source=source,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def store_chunk(
+    batch: IngestBatch,
+    chunk: PreparedChunk,
     *,
     consumed: int,
     fallback_jurisdiction: Jurisdiction,
@@ -250,8 +326,6 @@ def ingest_chunk(
     says where it stopped, so running the same file again resumes exactly there.
     """
     outcome = ChunkOutcome()
-    valid = [r for r in records if isinstance(r, Valid)]
-    rejected = [r for r in records if isinstance(r, Invalid)]
     RejectedRecord.objects.bulk_create(
         RejectedRecord(
             batch=batch,
@@ -261,22 +335,25 @@ def ingest_chunk(
             raw=r.raw,
             fields=r.fields,
         )
-        for r in rejected
+        for r in chunk.rejected
     )
-    outcome.rejected = len(rejected)
+    outcome.rejected = len(chunk.rejected)
 
-    stored = _stored(valid)
-    new: dict[NaturalKey, Valid] = {}
-    later: list[Valid] = []  # repeats of a key: duplicates or corrections, applied after
-    for record in valid:
-        key = natural_key(record.lab)
+    labs, patients = chunk.labs, chunk.patients
+    stored = _stored(chunk.keys)
+    new: dict[NaturalKey, int] = {}  # key: position in the chunk
+    later: list[int] = []  # repeats of a key: duplicates or corrections, applied after
+    for i, key in enumerate(chunk.keys):
         if key in stored or key in new:
-            later.append(record)
+            later.append(i)
         else:
-            new[key] = record
+            new[key] = i
 
+    fresh = list(new.values())
     ids = store_new_results(
-        [(record.lab, record.patient) for record in new.values()],
+        [labs[i] for i in fresh],
+        [patients[i] for i in fresh],
+        [chunk.match_keys[i] for i in fresh],
         fallback_jurisdiction=fallback_jurisdiction,
         received=batch.received_at,
         batch=batch,
@@ -284,38 +361,38 @@ def ingest_chunk(
         source=source,
         checked=True,  # by validation.check, record by record
     )
-    outcome.positives += sum(1 for r in new.values() if r.lab.result == POSITIVE)
+    outcome.positives += sum(1 for i in fresh if labs[i][_RESULT] == POSITIVE)
     outcome.accepted = len(ids)
-    for (key, record), pk in zip(new.items(), ids, strict=True):
-        stored[key] = (pk, record.lab.result, record.lab.result_at)
+    for i, pk in zip(fresh, ids, strict=True):
+        stored[chunk.keys[i]] = (pk, labs[i][_RESULT], labs[i][_RESULT_AT])
 
-    for record in later:
-        key = natural_key(record.lab)
+    for i in later:
+        key, lab = chunk.keys[i], LabResult(*labs[i])
         pk, result, result_at = stored[key]
-        same = (result, result_at) == (record.lab.result, record.lab.result_at)
+        same = (result, result_at) == (lab.result, lab.result_at)
         # A record issued before the stored result is one it has already superseded: a
         # file re-sent after its own correction must change nothing.
-        if same or record.lab.result_at < result_at:
+        if same or lab.result_at < result_at:
             outcome.duplicates += 1
             continue
         correct_test_result(
-            TestResult.objects.select_related("person", "jurisdiction").get(pk=pk), record.lab,
-            record.patient, batch=batch, actor=actor, source=source,
+            TestResult.objects.select_related("person", "jurisdiction").get(pk=pk), lab,
+            PersonDetails(*patients[i]), batch=batch, actor=actor, source=source,
         )  # fmt: skip
-        stored[key] = (pk, record.lab.result, record.lab.result_at)
+        stored[key] = (pk, lab.result, lab.result_at)
         outcome.accepted += 1
         outcome.corrections += 1
-        if record.lab.result == POSITIVE:
+        if lab.result == POSITIVE:
             outcome.positives += 1
 
-    batch.read_count += len(records)
+    batch.read_count += chunk.read
     batch.accepted_count += outcome.accepted
     batch.correction_count += outcome.corrections
     batch.duplicate_count += outcome.duplicates
     batch.rejected_count += outcome.rejected
     batch.positive_count += outcome.positives
     batch.resume_after = consumed
-    batch.warnings = sorted({*batch.warnings, *(w for r in valid for w in r.warnings)})[:200]
+    batch.warnings = sorted({*batch.warnings, *chunk.warnings})[:200]
     batch.save()
     return outcome
 

@@ -13,7 +13,7 @@ import hashlib
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from tracedesk.accounts.models import signed_in
 from tracedesk.geography.models import Jurisdiction
-from tracedesk.ingest.actions import ingest_chunk
+from tracedesk.ingest import readahead
+from tracedesk.ingest.actions import PreparedChunk, prepare_chunk, store_chunk
 from tracedesk.ingest.fastcsv import FastCsvFeed, check_chunk
 from tracedesk.ingest.models import BatchStatus, Channel, IngestBatch, LabMapping
 from tracedesk.lib.labfeeds import Feed, FeedError, SourceRecord, detect_format, open_feed
@@ -199,29 +200,42 @@ def _run(
     progress: Progress | None,
 ) -> None:
     fallback = unplaced_jurisdiction()
-    fast = records if isinstance(records, FastCsvFeed) else None
-    consumed = batch.resume_after
-    chunk: list[SourceRecord] = []
-    with _collected_by_chunk():
-        for record in records:
-            chunk.append(record)
-            consumed += 1
-            if len(chunk) >= chunk_size:
-                ingest_chunk(
-                    batch, check_chunk(chunk, fast), consumed=consumed,
-                    fallback_jurisdiction=fallback, actor=actor, source=SOURCE,
-                )  # fmt: skip
-                chunk = []
-                _chunk_done()
-                if progress:
-                    progress(batch)
-        if chunk:
-            ingest_chunk(
-                batch, check_chunk(chunk, fast), consumed=consumed,
-                fallback_jurisdiction=fallback, actor=actor, source=SOURCE,
+    chunks = checked_chunks(records, consumed=batch.resume_after, chunk_size=chunk_size)
+    in_child = isinstance(records, Feed) and readahead.wanted(
+        records, settings.INGEST_READER_PROCESS_BYTES
+    )
+    with (
+        (
+            readahead.reader_process(chunks, records) if in_child else nullcontext(chunks)  # type: ignore[arg-type]
+        ) as checked,
+        _collected_by_chunk(),
+    ):
+        for consumed, chunk in checked:
+            store_chunk(
+                batch, chunk, consumed=consumed, fallback_jurisdiction=fallback, actor=actor,
+                source=SOURCE,
             )  # fmt: skip
+            _chunk_done()
             if progress:
                 progress(batch)
+
+
+def checked_chunks(
+    records: Iterable[SourceRecord], *, consumed: int, chunk_size: int
+) -> Iterator[tuple[int, PreparedChunk]]:
+    """Read, check and prepare ``records`` a chunk at a time: yield (records consumed so
+    far, the prepared chunk). Lazy, and no database: a reader process can run it
+    (``readahead``)."""
+    fast = records if isinstance(records, FastCsvFeed) else None
+    chunk: list[SourceRecord] = []
+    for record in records:
+        chunk.append(record)
+        consumed += 1
+        if len(chunk) >= chunk_size:
+            yield consumed, prepare_chunk(check_chunk(chunk, fast))
+            chunk = []
+    if chunk:
+        yield consumed, prepare_chunk(check_chunk(chunk, fast))
 
 
 @contextmanager

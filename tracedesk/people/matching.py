@@ -42,25 +42,28 @@ def find_matches(many: Sequence[PersonDetails]) -> list[PersonRef | None]:
 
     When several stored people fit, the oldest record wins.
     """
-    numbers = {d.nhs_number for d in many if d.nhs_number}
+    return find_known([(d.nhs_number, _key(d)) for d in many])
+
+
+def find_known(identities: Sequence[tuple[str, str]]) -> list[PersonRef | None]:
+    """``find_matches`` for (NHS number, ``match_key``) pairs ("" when absent): what a
+    feed's records carry once prepared (``ingest.actions.prepare_chunk``)."""
+    numbers = {number for number, _ in identities if number}
     # No statement for an empty set: a round trip each, on every arrival, on PostgreSQL.
     by_number = (
         _oldest(Person.objects.filter(among(Person, "nhs_number", numbers)), "nhs_number")
         if numbers
         else {}
     )
-    keys = [_key(d) for d in many]
-    wanted = {
-        key for d, key in zip(many, keys, strict=True) if key and d.nhs_number not in by_number
-    }
+    wanted = {key for number, key in identities if key and number not in by_number}
     by_name = (
         _oldest(Person.objects.filter(among(Person, "match_key", wanted)), "match_key")
         if wanted
         else {}
     )
     found: list[PersonRef | None] = []
-    for details, key in zip(many, keys, strict=True):
-        match = by_number.get(details.nhs_number) if details.nhs_number else None
+    for number, key in identities:
+        match = by_number.get(number) if number else None
         found.append(match or by_name.get(key))
     return found
 

@@ -30,8 +30,10 @@ def row(specimen: str, **changes: str) -> dict[str, str]:
     return {name: values.get(name, "") for name in CANONICAL_FIELDS}
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], *, trailer: int | None = None) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+def write_csv(
+    path: Path, rows: list[dict[str, str]], *, trailer: int | None = None, encoding: str = "utf-8"
+) -> Path:
+    with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.DictWriter(handle, fieldnames=CANONICAL_FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

@@ -110,6 +110,22 @@ def content(url: str) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+def _left_running(feed: Path) -> list[int]:
+    """Processes still reading ``feed`` (the ingest's reader process, if it outlived it)."""
+    deadline = time.monotonic() + 5
+    while True:
+        running = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(feed) in (entry / "cmdline").read_text():
+                    running.append(int(entry.name))
+            except OSError:
+                continue  # it has just ended
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.1)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_killed_ingests_end_like_an_uninterrupted_one(
     databases: tuple[str, str], tmp_path: Path
@@ -136,6 +152,7 @@ def test_killed_ingests_end_like_an_uninterrupted_one(
             break
         process.send_signal(signal.SIGKILL)
         process.wait()
+        assert not _left_running(feed), "a process reading the feed outlived the killed ingest"
         if process.returncode == 0:  # it finished just before the signal arrived
             finished = True
             break

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -122,7 +124,7 @@ def test_a_batch_stopped_part_way_resumes_without_duplicates(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "feed.csv", people(25))
-    real = actions.ingest_chunk
+    real = actions.store_chunk
     calls = {"n": 0}
 
     def dies_on_third_chunk(*args: object, **kwargs: object) -> object:
@@ -131,13 +133,13 @@ def test_a_batch_stopped_part_way_resumes_without_duplicates(
             raise KeyboardInterrupt  # the process dies here: nothing of this chunk is kept
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tracedesk.ingest.pipeline.ingest_chunk", dies_on_third_chunk)
+    monkeypatch.setattr("tracedesk.ingest.pipeline.store_chunk", dies_on_third_chunk)
     with pytest.raises(KeyboardInterrupt):
         ingest_file(path, chunk_size=4)
     stopped = IngestBatch.objects.get()
     assert stopped.status == BatchStatus.RUNNING and stopped.resume_after == 8
     assert TestResult.objects.filter(batch=stopped).count() == 8
-    monkeypatch.setattr("tracedesk.ingest.pipeline.ingest_chunk", real)
+    monkeypatch.setattr("tracedesk.ingest.pipeline.store_chunk", real)
     resumed = ingest_file(path, chunk_size=4)
     assert resumed.pk == stopped.pk and resumed.reconciles
     assert (resumed.read_count, resumed.accepted_count, resumed.duplicate_count) == (25, 25, 0)
@@ -150,7 +152,7 @@ def test_an_unexpected_error_marks_the_batch_incomplete_and_it_resumes(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "feed.csv", people(10))
-    real = actions.ingest_chunk
+    real = actions.store_chunk
     calls = {"n": 0}
 
     def fails_once(*args: object, **kwargs: object) -> object:
@@ -159,7 +161,7 @@ def test_an_unexpected_error_marks_the_batch_incomplete_and_it_resumes(
             raise RuntimeError("disk full")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tracedesk.ingest.pipeline.ingest_chunk", fails_once)
+    monkeypatch.setattr("tracedesk.ingest.pipeline.store_chunk", fails_once)
     with pytest.raises(RuntimeError):
         ingest_file(path, chunk_size=4)
     stopped = IngestBatch.objects.get()
@@ -188,8 +190,15 @@ def test_a_rejected_record_can_be_corrected_and_resubmitted(world: World, tmp_pa
     assert batch.reconciles and batch.positive_count == 1
 
 
+@pytest.fixture(params=["in this process", "in a reader process"])
+def reader(request: pytest.FixtureRequest, settings: Any) -> bool:
+    """Read and check the feed in this process, or in a forked reader (``readahead``)."""
+    settings.INGEST_READER_PROCESS_BYTES = 0 if request.param == "in a reader process" else -1
+    return bool(settings.INGEST_READER_PROCESS_BYTES == 0)
+
+
 def test_a_feed_error_in_the_read_ahead_stops_after_the_chunks_before_it(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: bool
 ) -> None:
     """A feed error while reading or checking a chunk stops the batch after its last whole
     chunk, and the file resumes from it."""
@@ -211,3 +220,43 @@ def test_a_feed_error_in_the_read_ahead_stops_after_the_chunks_before_it(
     monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", real)
     resumed = ingest_file(path, chunk_size=4)
     assert resumed.pk == stopped.pk and resumed.reconciles and resumed.accepted_count == 25
+
+
+def test_a_reader_process_reads_the_feed_and_the_batch_is_the_same(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: bool
+) -> None:
+    """Large files are read and checked in a forked process; what is stored, counted and
+    warned about is the same either way, and the reading happens where it should."""
+    rows = [*people(22), row("S00023", first_name="Zoë"), row("BAD", result="MAYBE")]
+    rows.append(row("S00003", result="VOID", result_at="2020-10-03T06:00:00"))  # a correction
+    rows.append(row("LONG" * 30))
+    path = write_csv(tmp_path / "feed.csv", rows, trailer=26, encoding="cp1252")
+    readers = tmp_path / "readers"
+    real = pipeline.check_chunk
+
+    def noting_the_process(*args: object, **kwargs: object) -> object:
+        with readers.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", noting_the_process)
+    batch = ingest_file(path, chunk_size=5)
+    where = set(map(int, readers.read_text().split()))
+    assert where == ({os.getpid()} if not reader else where - {os.getpid()}) and len(where) == 1
+    assert batch.status == BatchStatus.COMPLETE and batch.reconciles
+    assert (batch.read_count, batch.accepted_count, batch.rejected_count) == (26, 24, 2)
+    assert batch.duplicate_count == 0 and batch.correction_count == 1
+    assert batch.positive_count == 4
+    assert batch.declared_count == 26 and batch.matches_declared  # the TRAILER row, read there
+    assert batch.warnings == [  # the record's, the feed's while reading, the file's on opening
+        "result_at '2020-10-03T06:00:00' has no UTC offset; taken as UTC",
+        "some date-times have no UTC offset; they were taken as UTC",
+        "the file is not valid UTF-8; it was read as Windows-1252",
+    ]
+    assert {(r.number, r.field) for r in batch.rejections.all()} == {
+        (25, "result"),
+        (27, "specimen_id"),
+    }
+    assert TestResult.objects.get(specimen_id="S00003").result == "void"
+    assert TestResult.objects.get(specimen_id="S00023").person is None  # a negative: no Person
+    assert Person.objects.filter(first_name__startswith="Person").count() == 4
