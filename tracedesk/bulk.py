@@ -51,7 +51,8 @@ def insert_rows(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            # Django's error types (IntegrityError, ...), as for every other statement.
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row(_adapted([pk, *row, *defaults], adapters))
         else:

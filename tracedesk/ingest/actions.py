@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -10,7 +11,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tracedesk.accounts.models import signed_in
@@ -324,8 +325,14 @@ def store_chunk(
 
     If the process dies part-way, nothing of the chunk is kept and the batch still
     says where it stopped, so running the same file again resumes exactly there.
+
+    A chunk is first stored as if none of its results were stored before (the usual
+    case: no look-up of every natural key, which on PostgreSQL cost a tenth of the
+    ingest), inside a savepoint. If one was (the natural key's unique constraint
+    refuses the insert: a file overlapping an earlier one), everything of that attempt
+    is undone and the chunk is stored again knowing the stored results: duplicates
+    and corrections come out exactly as if they had been looked up first.
     """
-    outcome = ChunkOutcome()
     RejectedRecord.objects.bulk_create(
         RejectedRecord(
             batch=batch,
@@ -337,10 +344,41 @@ def store_chunk(
         )
         for r in chunk.rejected
     )
+    store = functools.partial(
+        _store_valid, batch, chunk, fallback_jurisdiction=fallback_jurisdiction, actor=actor,
+        source=source,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            outcome = store({})
+    except IntegrityError:
+        outcome = store(_stored(chunk.keys))
     outcome.rejected = len(chunk.rejected)
 
+    batch.read_count += chunk.read
+    batch.accepted_count += outcome.accepted
+    batch.correction_count += outcome.corrections
+    batch.duplicate_count += outcome.duplicates
+    batch.rejected_count += outcome.rejected
+    batch.positive_count += outcome.positives
+    batch.resume_after = consumed
+    batch.warnings = sorted({*batch.warnings, *chunk.warnings})[:200]
+    batch.save()
+    return outcome
+
+
+def _store_valid(
+    batch: IngestBatch,
+    chunk: PreparedChunk,
+    stored: dict[NaturalKey, Stored],
+    *,
+    fallback_jurisdiction: Jurisdiction,
+    actor: object,
+    source: str,
+) -> ChunkOutcome:
+    """Store a chunk's valid records, given the results already ``stored`` of its keys."""
+    outcome = ChunkOutcome()
     labs, patients = chunk.labs, chunk.patients
-    stored = _stored(chunk.keys)
     new: dict[NaturalKey, int] = {}  # key: position in the chunk
     later: list[int] = []  # repeats of a key: duplicates or corrections, applied after
     for i, key in enumerate(chunk.keys):
@@ -384,16 +422,6 @@ def store_chunk(
         outcome.corrections += 1
         if lab.result == POSITIVE:
             outcome.positives += 1
-
-    batch.read_count += chunk.read
-    batch.accepted_count += outcome.accepted
-    batch.correction_count += outcome.corrections
-    batch.duplicate_count += outcome.duplicates
-    batch.rejected_count += outcome.rejected
-    batch.positive_count += outcome.positives
-    batch.resume_after = consumed
-    batch.warnings = sorted({*batch.warnings, *chunk.warnings})[:200]
-    batch.save()
     return outcome
 
 

@@ -240,19 +240,25 @@ def checked_chunks(
 
 @contextmanager
 def _collected_by_chunk() -> Iterator[None]:
-    """Keep the garbage collector to the objects of the current chunk.
+    """Keep the garbage collector to the objects of the current chunk, once a chunk.
 
     A chunk creates some hundred thousand objects; each time enough of them survive a
     young collection, Python scans every object of the process (Django, the models, the
     matching caches), which cost a third of the ingest's CPU. Objects that exist when
     the feed starts, and those that survive a chunk, are frozen (``gc.freeze``: never
     scanned), after a collection of the chunk's own garbage so that nothing is kept
-    that should have been freed; everything is unfrozen when the feed ends.
+    that should have been freed; everything is unfrozen when the feed ends. Between
+    two chunks the collector does not run at all (3,000 young collections in 300,000
+    rows cost 5% of the ingest): a chunk's cycles wait for its end, no longer.
     """
+    enabled = gc.isenabled()
     gc.freeze()
+    gc.disable()
     try:
         yield
     finally:
+        if enabled:
+            gc.enable()
         gc.unfreeze()
 
 

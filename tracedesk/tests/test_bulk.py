@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from tracedesk.audit.models import AuditEvent
 from tracedesk.bulk import insert_rows
@@ -49,6 +49,24 @@ def test_json_values_and_no_reused_ids(world: World) -> None:
         [second] = insert_rows(AuditEvent, ["action", "object_type", "at"],
                                [("create", "people.person", AT)])  # fmt: skip
     assert second > first  # a deleted row's id is never handed out again
+
+
+def test_a_broken_constraint_is_djangos_integrity_error_and_the_savepoint_survives(
+    world: World,
+) -> None:
+    """On PostgreSQL the rows go by COPY, outside Django's cursor: its errors are still
+    Django's, so a caller can catch IntegrityError and carry on after a savepoint."""
+    from tracedesk.ingest.actions import RESULT_COLUMNS
+    from tracedesk.ingest.models import TestResult
+
+    row = ("LAB", "S1", "94500-6", "", "negative", AT, AT, AT, None, None, world.leeds.pk, None)
+    with transaction.atomic():
+        insert_rows(TestResult, RESULT_COLUMNS, [row])
+        with pytest.raises(IntegrityError), transaction.atomic():
+            insert_rows(TestResult, RESULT_COLUMNS, [(*row[:1], "S2", *row[2:]), row])
+        assert list(TestResult.objects.filter(lab_code="LAB").values_list("specimen_id")) == [
+            ("S1",)
+        ]
 
 
 def test_nothing_to_insert(world: World) -> None:

@@ -65,6 +65,45 @@ def test_the_same_file_again_changes_nothing(world: World, tmp_path: Path) -> No
     assert [m.objects.count() for m in models[:4]] == counts[:4]
 
 
+def test_a_chunk_overlapping_stored_results_comes_out_as_if_looked_up_first(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk is stored first as if none of its results were known (no look-up); when
+    one was, that attempt is undone whole and the chunk stored knowing them."""
+    looked_up = []
+    real = actions._stored
+
+    def counted(keys: object) -> object:
+        looked_up.append(keys)
+        return real(keys)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(actions, "_stored", counted)
+    first = ingest_file(write_csv(tmp_path / "first.csv", people(10)))
+    assert first.accepted_count == 10 and looked_up == []  # nothing was stored: no look-up
+    counts = {m: m.objects.count() for m in (Person, Case, TracingTask)}
+    later = "2020-10-03T06:00:00+00:00"
+    rows = [*people(3), row("S00004", result="POSITIVE", first_name="Person4", result_at=later)]
+    rows += people(3, prefix="N")
+    second = ingest_file(write_csv(tmp_path / "second.csv", rows))
+    assert len(looked_up) == 1  # the first attempt met S00001 and was undone
+    assert (second.read_count, second.accepted_count, second.duplicate_count) == (7, 4, 3)
+    assert second.correction_count == 1 and second.positive_count == 1 and second.reconciles
+    # The undone attempt left nothing: one person, case and task for the corrected result.
+    assert Person.objects.filter(first_name="Person4").count() == 1
+    assert {m: m.objects.count() for m in counts} == {
+        Person: counts[Person] + 1,
+        Case: counts[Case] + 1,
+        TracingTask: counts[TracingTask] + 1,
+    }
+    # Each stored result's creation is audited once; none of the undone attempt's ids.
+    ours = TestResult.objects.filter(batch__in=[first, second]).values_list("pk", flat=True)
+    created = AuditEvent.objects.filter(
+        action="create", object_type="ingest.testresult", source="ingest"
+    )
+    ids = sorted(int(i) for e in created for i in (e.object_ids or [e.object_id]))
+    assert ids == sorted(ours) and len(ids) == 13
+
+
 def test_positive_results_become_cases_with_a_deadline(world: World, tmp_path: Path) -> None:
     batch = ingest_file(write_csv(tmp_path / "feed.csv", people(10, positive_every=2)))
     assert batch.positive_count == 5
