@@ -22,8 +22,9 @@ Nothing about the batch changes:
   signal; elsewhere its next send fails and it exits); if this process stops early (a
   database error), it kills the child.
 
-Files smaller than ``INGEST_READER_PROCESS_BYTES`` are read in-process: forking costs
-more than it saves on a few thousand rows.
+Files smaller than ``INGEST_READER_PROCESS_BYTES`` are read in-process (forking costs more
+than it saves on a few thousand rows), and so are files ingested outside the main thread,
+such as web uploads (``wanted``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -49,9 +51,14 @@ _CHUNK, _END, _ERROR = "chunk", "end", "error"
 
 
 def wanted(feed: Feed, min_bytes: int) -> bool:
-    """Whether ``feed`` is worth a reader process (its file is at least ``min_bytes``)."""
+    """Whether ``feed`` is worth a reader process: its file is at least ``min_bytes``, and
+    this is the main thread (the command line). A web upload is ingested in a thread of
+    a server's process, whose other threads may hold a lock the fork would copy held: it
+    reads in-process."""
+    if min_bytes < 0 or threading.current_thread() is not threading.main_thread():
+        return False
     try:
-        return min_bytes >= 0 and feed.path.stat().st_size >= min_bytes
+        return feed.path.stat().st_size >= min_bytes
     except OSError:
         return False  # reading it in-process raises the error where it is reported
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,12 @@ from django.core.exceptions import ValidationError
 
 from tracedesk.audit.models import AuditEvent
 from tracedesk.cases.models import Case
-from tracedesk.ingest import actions, pipeline
+from tracedesk.ingest import actions, pipeline, readahead
 from tracedesk.ingest.actions import resubmit_rejection
 from tracedesk.ingest.models import BatchStatus, IngestBatch, TestResult, TestResultRevision
 from tracedesk.ingest.pipeline import ingest_file
 from tracedesk.ingest.tests.feeds import people, row, write_csv
-from tracedesk.lib.labfeeds import FeedError
+from tracedesk.lib.labfeeds import CsvFeed, FeedError
 from tracedesk.people.models import Person
 from tracedesk.testing.world import World
 from tracedesk.tracing.models import TaskKind, TracingTask
@@ -299,3 +300,16 @@ def test_a_reader_process_reads_the_feed_and_the_batch_is_the_same(
     assert TestResult.objects.get(specimen_id="S00003").result == "void"
     assert TestResult.objects.get(specimen_id="S00023").person is None  # a negative: no Person
     assert Person.objects.filter(first_name__startswith="Person").count() == 4
+
+
+def test_a_reader_process_only_for_large_files_from_the_main_thread(tmp_path: Path) -> None:
+    """A web upload is ingested in a thread of the server: it never forks a reader."""
+    feed = CsvFeed(write_csv(tmp_path / "feed.csv", people(3)))
+    size = feed.path.stat().st_size
+    assert readahead.wanted(feed, size) and not readahead.wanted(feed, size + 1)
+    assert not readahead.wanted(feed, -1)  # TRACEDESK_INGEST_READER_PROCESS_BYTES=-1: never
+    from_a_thread: list[bool] = []
+    thread = threading.Thread(target=lambda: from_a_thread.append(readahead.wanted(feed, 0)))
+    thread.start()
+    thread.join()
+    assert from_a_thread == [False]
