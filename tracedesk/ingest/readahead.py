@@ -57,6 +57,8 @@ def wanted(feed: Feed, min_bytes: int) -> bool:
     reads in-process."""
     if min_bytes < 0 or threading.current_thread() is not threading.main_thread():
         return False
+    if "fork" not in multiprocessing.get_all_start_methods():  # Windows: read in-process
+        return False
     try:
         return feed.path.stat().st_size >= min_bytes
     except OSError:
