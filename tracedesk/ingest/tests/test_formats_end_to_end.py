@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,8 +52,12 @@ def assert_rejects_exactly_the_broken(batch: IngestBatch, outbreak: Path, name: 
     assert batch.read_count == total == batch.accepted_count + batch.rejected_count
 
 
+@pytest.mark.parametrize("reader", [-1, 0], ids=["in this process", "in a reader process"])
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_the_command_line(world: World, malformed_outbreak: Path, name: str) -> None:
+def test_the_command_line(
+    world: World, malformed_outbreak: Path, name: str, reader: int, settings: Any
+) -> None:
+    settings.INGEST_READER_PROCESS_BYTES = reader  # every format through both (readahead.py)
     call_command("load_geography", str(malformed_outbreak / "geography.csv"), stdout=StringIO())
     out = StringIO()
     call_command("ingest", str(malformed_outbreak / name), "--json", stdout=out)
