@@ -93,6 +93,7 @@ def _received(receiving: Connection, feed: Feed, child: Any) -> Iterator[T]:
         try:
             message = receiving.recv_bytes()
         except EOFError:
+            child.join(timeout=5)
             raise RuntimeError(
                 f"the process reading {feed.path.name} ended without finishing "
                 f"(exit code {child.exitcode})"

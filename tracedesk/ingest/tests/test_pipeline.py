@@ -302,6 +302,37 @@ def test_a_reader_process_reads_the_feed_and_the_batch_is_the_same(
     assert Person.objects.filter(first_name__startswith="Person").count() == 4
 
 
+def test_a_reader_process_that_dies_stops_the_batch_and_it_resumes(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The reader killed part-way (out of memory, say): the batch stops after its last
+    whole chunk, says why, and the same file resumes from there."""
+    settings.INGEST_READER_PROCESS_BYTES = 0
+    path = write_csv(tmp_path / "feed.csv", people(25))
+    real = pipeline.check_chunk
+    calls = {"n": 0}
+
+    def dies_on_third_chunk(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1  # counted in the reader process, which has its own copy
+        if calls["n"] == 3:
+            os._exit(9)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", dies_on_third_chunk)
+    with pytest.raises(RuntimeError, match="ended without finishing"):
+        ingest_file(path, chunk_size=4)
+    stopped = IngestBatch.objects.get()
+    assert stopped.status == BatchStatus.INCOMPLETE and stopped.resume_after == 8
+    assert stopped.stopped_reason == (
+        "Stopped after record 8: RuntimeError: the process reading feed.csv ended without"
+        " finishing (exit code 9)"
+    )
+    assert calls["n"] == 0  # this process never checked a chunk itself
+    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", real)
+    resumed = ingest_file(path, chunk_size=4)
+    assert resumed.pk == stopped.pk and resumed.reconciles and resumed.accepted_count == 25
+
+
 def test_a_reader_process_only_for_large_files_from_the_main_thread(tmp_path: Path) -> None:
     """A web upload is ingested in a thread of the server: it never forks a reader."""
     feed = CsvFeed(write_csv(tmp_path / "feed.csv", people(3)))
