@@ -275,7 +275,7 @@ def prepare_chunk(records: Sequence[Valid | Invalid]) -> PreparedChunk:
     return PreparedChunk(
         read=len(records),
         rejected=[r for r in records if isinstance(r, Invalid)],
-        keys=[lab[:3] for lab in labs],
+        keys=[natural_key(r.lab) for r in valid],
         labs=labs,
         patients=[_patient_values(r.patient) for r in valid],
         match_keys=[

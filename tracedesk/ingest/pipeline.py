@@ -13,7 +13,7 @@ import hashlib
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -201,15 +201,12 @@ def _run(
 ) -> None:
     fallback = unplaced_jurisdiction()
     chunks = checked_chunks(records, consumed=batch.resume_after, chunk_size=chunk_size)
-    in_child = isinstance(records, Feed) and readahead.wanted(
+    reading: AbstractContextManager[Iterator[tuple[int, PreparedChunk]]] = nullcontext(chunks)
+    if isinstance(records, Feed) and readahead.wanted(
         records, settings.INGEST_READER_PROCESS_BYTES
-    )
-    with (
-        (
-            readahead.reader_process(chunks, records) if in_child else nullcontext(chunks)  # type: ignore[arg-type]
-        ) as checked,
-        _collected_by_chunk(),
     ):
+        reading = readahead.reader_process(chunks, records)
+    with reading as checked, _collected_by_chunk():
         for consumed, chunk in checked:
             store_chunk(
                 batch, chunk, consumed=consumed, fallback_jurisdiction=fallback, actor=actor,

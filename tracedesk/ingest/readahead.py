@@ -39,6 +39,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 from tracedesk.lib.labfeeds import Feed
@@ -88,7 +89,7 @@ def reader_process(chunks: Iterable[T], feed: Feed) -> Iterator[Iterator[T]]:
         child.join()
 
 
-def _received(receiving: Connection, feed: Feed, child: Any) -> Iterator[T]:
+def _received(receiving: Connection, feed: Feed, child: BaseProcess) -> Iterator[T]:
     while True:
         try:
             message = receiving.recv_bytes()
@@ -127,15 +128,13 @@ def _read(
             for chunk in chunks:
                 sending.send_bytes(pickle.dumps((_CHUNK, chunk), pickle.HIGHEST_PROTOCOL))
                 gc.collect()  # the chunk's own cycles
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the ingest has gone: nobody to read the rest
         except Exception as exc:  # sent to the ingest, which raises it where it would have
             sending.send_bytes(_pickled_error(exc))
             return
         state = {name: getattr(feed, name) for name in FEED_STATE}
         sending.send_bytes(pickle.dumps((_END, state), pickle.HIGHEST_PROTOCOL))
     except (BrokenPipeError, ConnectionResetError):
-        return
+        return  # the ingest has gone: nobody to read the rest
     finally:
         sending.close()
         os._exit(0)  # no atexit handlers, no closing of the parent's database connection

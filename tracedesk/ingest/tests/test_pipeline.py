@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,22 +165,14 @@ def test_a_batch_stopped_part_way_resumes_without_duplicates(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "feed.csv", people(25))
-    real = actions.store_chunk
-    calls = {"n": 0}
-
-    def dies_on_third_chunk(*args: object, **kwargs: object) -> object:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # the process dies here: nothing of this chunk is kept
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("tracedesk.ingest.pipeline.store_chunk", dies_on_third_chunk)
+    # the process dies in the third chunk: nothing of that chunk is kept
+    _failing(monkeypatch, "store_chunk", 3, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         ingest_file(path, chunk_size=4)
     stopped = IngestBatch.objects.get()
     assert stopped.status == BatchStatus.RUNNING and stopped.resume_after == 8
     assert TestResult.objects.filter(batch=stopped).count() == 8
-    monkeypatch.setattr("tracedesk.ingest.pipeline.store_chunk", real)
+    monkeypatch.undo()
     resumed = ingest_file(path, chunk_size=4)
     assert resumed.pk == stopped.pk and resumed.reconciles
     assert (resumed.read_count, resumed.accepted_count, resumed.duplicate_count) == (25, 25, 0)
@@ -192,16 +185,7 @@ def test_an_unexpected_error_marks_the_batch_incomplete_and_it_resumes(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "feed.csv", people(10))
-    real = actions.store_chunk
-    calls = {"n": 0}
-
-    def fails_once(*args: object, **kwargs: object) -> object:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("disk full")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("tracedesk.ingest.pipeline.store_chunk", fails_once)
+    _failing(monkeypatch, "store_chunk", 2, RuntimeError("disk full"))
     with pytest.raises(RuntimeError):
         ingest_file(path, chunk_size=4)
     stopped = IngestBatch.objects.get()
@@ -230,6 +214,29 @@ def test_a_rejected_record_can_be_corrected_and_resubmitted(world: World, tmp_pa
     assert batch.reconciles and batch.positive_count == 1
 
 
+def _failing(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    call: int,
+    failure: BaseException | Callable[[], object],
+) -> dict[str, int]:
+    """Patch ``pipeline.<name>`` so that its ``call``-th call raises ``failure`` (or runs
+    it) instead; return the count of this process's calls (``monkeypatch.undo()`` ends it)."""
+    real = getattr(pipeline, name)
+    calls = {"n": 0}
+
+    def patched(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == call:
+            if isinstance(failure, BaseException):
+                raise failure
+            failure()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, name, patched)
+    return calls
+
+
 @pytest.fixture(params=["in this process", "in a reader process"])
 def reader(request: pytest.FixtureRequest, settings: Any) -> bool:
     """Read and check the feed in this process, or in a forked reader (``readahead``)."""
@@ -243,21 +250,12 @@ def test_a_feed_error_in_the_read_ahead_stops_after_the_chunks_before_it(
     """A feed error while reading or checking a chunk stops the batch after its last whole
     chunk, and the file resumes from it."""
     path = write_csv(tmp_path / "feed.csv", people(25))
-    real = pipeline.check_chunk
-    calls = {"n": 0}
-
-    def unreadable_third_chunk(*args: object, **kwargs: object) -> object:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise FeedError("the file ends inside a quoted field")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", unreadable_third_chunk)
+    _failing(monkeypatch, "check_chunk", 3, FeedError("the file ends inside a quoted field"))
     stopped = ingest_file(path, chunk_size=4)
     assert stopped.status == BatchStatus.INCOMPLETE and stopped.resume_after == 8
     assert stopped.stopped_reason == ("Stopped after record 8: the file ends inside a quoted field")
     assert TestResult.objects.filter(batch=stopped).count() == 8
-    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", real)
+    monkeypatch.undo()
     resumed = ingest_file(path, chunk_size=4)
     assert resumed.pk == stopped.pk and resumed.reconciles and resumed.accepted_count == 25
 
@@ -309,16 +307,8 @@ def test_a_reader_process_that_dies_stops_the_batch_and_it_resumes(
     whole chunk, says why, and the same file resumes from there."""
     settings.INGEST_READER_PROCESS_BYTES = 0
     path = write_csv(tmp_path / "feed.csv", people(25))
-    real = pipeline.check_chunk
-    calls = {"n": 0}
-
-    def dies_on_third_chunk(*args: object, **kwargs: object) -> object:
-        calls["n"] += 1  # counted in the reader process, which has its own copy
-        if calls["n"] == 3:
-            os._exit(9)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", dies_on_third_chunk)
+    # counted in the reader process, which has its own copy of the count
+    calls = _failing(monkeypatch, "check_chunk", 3, lambda: os._exit(9))
     with pytest.raises(RuntimeError, match="ended without finishing"):
         ingest_file(path, chunk_size=4)
     stopped = IngestBatch.objects.get()
@@ -328,7 +318,7 @@ def test_a_reader_process_that_dies_stops_the_batch_and_it_resumes(
         " finishing (exit code 9)"
     )
     assert calls["n"] == 0  # this process never checked a chunk itself
-    monkeypatch.setattr("tracedesk.ingest.pipeline.check_chunk", real)
+    monkeypatch.undo()
     resumed = ingest_file(path, chunk_size=4)
     assert resumed.pk == stopped.pk and resumed.reconciles and resumed.accepted_count == 25
 
